@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-config.js';
+import { ormConfig } from '../src/database/mikro-orm.config.js';
+import { openDatabaseTarget } from '../src/database/database-target.js';
+import { describeDatabaseUrl, prepareDatabase } from '../src/database/prepare.js';
+
+export function die(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/** Runs `work` against the same database `npm start` would use (DATABASE_URL or the embedded one). */
+export async function withOrm<T>(work: (orm: MikroORM, config: AppConfig) => Promise<T>, options: { migrate: boolean }): Promise<T> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    die(error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error));
+  }
+  const target = await openDatabaseTarget(config).catch((error: Error) => die(error.message));
+  const orm = new MikroORM({ ...ormConfig(config, target.url), allowGlobalContext: true, logger: () => undefined });
+  try {
+    await prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: options.migrate } }).catch((error: Error) =>
+      die(`cannot use the database at ${describeDatabaseUrl(target.url)}: ${error.message.split('\n')[0]}`),
+    );
+    return await work(orm, config);
+  } finally {
+    await orm.close(true);
+    await target.close();
+  }
+}

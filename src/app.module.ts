@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { ormConfig } from './database/mikro-orm.config.js';
+import { AuthModule } from './common/auth/auth.module.js';
+import { createValidationPipe } from './common/validation/validation.js';
+import { HealthModule } from './health/health.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { PeopleModule } from './people/people.module.js';
+
+@Module({})
+export class AppModule {
+  /** The whole application for a validated config and a resolved database URL. */
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), registerRequestContext: true }),
+        AuthModule,
+        HealthModule,
+        TokensModule,
+        PeopleModule,
+      ],
+      providers: [{ provide: APP_PIPE, useFactory: createValidationPipe }],
+    };
+  }
+}

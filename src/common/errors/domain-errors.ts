@@ -1,0 +1,117 @@
+import type { FieldError, RelatedSummary } from './problem.js';
+
+/**
+ * Errors the services throw. Each knows its HTTP status and problem type; the global filter is the
+ * only place that turns them (and everything else) into responses.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly slug: string;
+  abstract readonly title: string;
+  /** Extra members of the problem body. */
+  extensions(): Record<string, unknown> {
+    return {};
+  }
+  /** Extra response headers. */
+  headers(): Record<string, string> {
+    return {};
+  }
+}
+
+export class InvalidInputError extends DomainError {
+  readonly status = 400;
+  readonly slug = 'validation-error';
+  readonly title = 'Validation failed';
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+  }
+  static field(field: string, message: string): InvalidInputError {
+    return new InvalidInputError([{ field, message }]);
+  }
+  override extensions() {
+    return { errors: this.errors };
+  }
+}
+
+export class BadRequestError extends DomainError {
+  readonly status = 400;
+  readonly slug = 'bad-request';
+  readonly title = 'Bad request';
+}
+
+export class RelatedEntitiesError extends DomainError {
+  readonly status = 400;
+  readonly slug = 'related-entities';
+  readonly title = 'Related entities exist';
+  constructor(readonly related: RelatedSummary) {
+    const counts = Object.entries(related.counts)
+      .map(([type, n]) => `${n} ${type}`)
+      .join(', ');
+    super(`Delete refused: related entities exist (${counts}). Delete them first or repeat with force=true.`);
+  }
+  override extensions() {
+    return { related: this.related };
+  }
+}
+
+export class EntityNotFoundError extends DomainError {
+  readonly status = 404;
+  readonly slug = 'not-found';
+  readonly title = 'Not found';
+}
+
+export class ConflictError extends DomainError {
+  readonly status = 409;
+  readonly slug = 'conflict';
+  readonly title = 'Conflict';
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly status = 401;
+  readonly slug = 'unauthorized';
+  readonly title = 'Unauthorized';
+  constructor(
+    message: string,
+    private readonly tokenPresented: boolean,
+  ) {
+    super(message);
+  }
+  override headers() {
+    // RFC 6750 section 3: name the realm; say invalid_token only when a token was actually sent.
+    const challenge = this.tokenPresented ? 'Bearer realm="organigram", error="invalid_token"' : 'Bearer realm="organigram"';
+    return { 'WWW-Authenticate': challenge };
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  readonly slug = 'forbidden';
+  readonly title = 'Forbidden';
+}
+
+export class TooManyRequestsError extends DomainError {
+  readonly status = 429;
+  readonly slug = 'rate-limited';
+  readonly title = 'Too many requests';
+  constructor(private readonly retryAfterSeconds: number) {
+    super(`Rate limit exceeded; retry after ${retryAfterSeconds} seconds.`);
+  }
+  override headers() {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+  readonly slug = 'service-unavailable';
+  readonly title = 'Service unavailable';
+  constructor(
+    message: string,
+    private readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+  override headers() {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}

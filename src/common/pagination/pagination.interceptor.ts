@@ -1,0 +1,94 @@
+import {
+  applyDecorators,
+  Injectable,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { map, type Observable } from 'rxjs';
+import { COMPAT_QUERY_PARAM } from '../auth/token-extraction.js';
+import type { Page } from './page.js';
+
+/** How a dialect renders a list: Opsera `{count, data}` or 4HSE's bare array. */
+export const ListShape = { Envelope: 'envelope', Array: 'array' } as const;
+export type ListShape = (typeof ListShape)[keyof typeof ListShape];
+export const LIST_SHAPE_KEY = 'organigram:listShape';
+
+export const PAGINATION_HEADERS = [
+  'X-Pagination-Current-Page',
+  'X-Pagination-Page-Count',
+  'X-Pagination-Per-Page',
+  'X-Pagination-Total-Count',
+  'Link',
+] as const;
+
+export function pageCount(total: number, perPage: number): number {
+  return Math.ceil(total / perPage);
+}
+
+/** RFC 8288 Link header with first/prev/next/last, as relative references built from the request URL. */
+export function linkHeader(url: string, page: number, pages: number): string {
+  const [path, query = ''] = url.split('?', 2);
+  const params = new URLSearchParams(query);
+  params.delete(COMPAT_QUERY_PARAM); // never echo a credential
+  const at = (n: number) => {
+    params.set('page', String(n));
+    return `<${path}?${params.toString()}>`;
+  };
+  const last = Math.max(pages, 1);
+  const links = [`${at(1)}; rel="first"`];
+  if (page > 1) links.push(`${at(Math.min(page - 1, last))}; rel="prev"`);
+  if (page < last) links.push(`${at(page + 1)}; rel="next"`);
+  links.push(`${at(last)}; rel="last"`);
+  return links.join(', ');
+}
+
+/** Writes X-Pagination-* (and Link on GET) for a {@link Page} and renders it in the route's shape. */
+@Injectable()
+export class PaginationInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const shape = this.reflector.get<ListShape>(LIST_SHAPE_KEY, context.getHandler()) ?? ListShape.Envelope;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    return next.handle().pipe(
+      map((page: Page<unknown>) => {
+        const pages = pageCount(page.total, page.perPage);
+        reply.header('X-Pagination-Current-Page', String(page.page));
+        reply.header('X-Pagination-Page-Count', String(pages));
+        reply.header('X-Pagination-Per-Page', String(page.perPage));
+        reply.header('X-Pagination-Total-Count', String(page.total));
+        if (request.method === 'GET') reply.header('Link', linkHeader(request.url, page.page, pages));
+        return shape === ListShape.Array ? page.items : { count: page.total, data: page.items };
+      }),
+    );
+  }
+}
+
+const header = (name: string, description: string) => ({ [name]: { description, schema: { type: 'integer' } } });
+
+/** Marks a route as a paginated list: interceptor, shape, and the documented headers. */
+export function Paginated(shape: ListShape, type: unknown, description: string) {
+  const headers = {
+    ...header('X-Pagination-Current-Page', 'The current page (from 1).'),
+    ...header('X-Pagination-Page-Count', 'Number of pages.'),
+    ...header('X-Pagination-Per-Page', 'Page size.'),
+    ...header('X-Pagination-Total-Count', 'Number of matching rows.'),
+    ...(shape === ListShape.Envelope
+      ? { Link: { description: 'RFC 8288 links: first, prev, next, last.', schema: { type: 'string' } } }
+      : {}),
+  };
+  return applyDecorators(
+    SetMetadata(LIST_SHAPE_KEY, shape),
+    UseInterceptors(PaginationInterceptor),
+    ApiResponse({ status: 200, description, type: type as never, headers }),
+    ApiHeader({ name: 'X-Request-Id', required: false, description: 'Optional request id, echoed back.' }),
+  );
+}

@@ -1,0 +1,86 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { InvalidInputError } from '../errors/domain-errors.js';
+import type { FieldError } from '../errors/problem.js';
+
+/** Flattens class-validator's nested errors into `{field, message}` pairs with dotted paths. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    for (const [rule, message] of Object.entries(error.constraints ?? {})) {
+      const text = message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message;
+      out.push({ field, message: rule === 'whitelistValidation' ? 'is not an accepted field' : text });
+    }
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}
+
+/**
+ * The one global pipe. `whitelist` + `forbidNonWhitelisted` reject unknown fields by name (mass
+ * assignment); `transform` builds DTO instances. Implicit conversion stays off: it turns "false"
+ * into true. Query DTOs convert their values explicitly with the transforms below.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new InvalidInputError(flattenValidationErrors(errors)),
+  });
+}
+
+const TRUE = new Set(['true', '1']);
+const FALSE = new Set(['false', '0']);
+
+/** Parses `true`/`false`/`1`/`0` (strings or booleans); anything else is left for @IsBoolean to reject. */
+export function parseBoolean(value: unknown): unknown {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (TRUE.has(v)) return true;
+    if (FALSE.has(v)) return false;
+  }
+  return value;
+}
+
+/** Query-string boolean: only true/false/1/0. */
+export const ToBoolean = () => Transform(({ value }: { value: unknown }) => parseBoolean(value));
+
+/** Query-string integer: only plain digits; anything else stays a string for @IsInt to reject. */
+export const ToInt = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim()) ? Number(value) : value));
+
+const UUID_DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_HEX = /^[0-9a-f]{32}$/i;
+
+/** Canonical lowercase dashed form of a dashed or 32-hex UUID, or undefined when it is neither. */
+export function normalizeUuid(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim();
+  if (UUID_DASHED.test(v)) return v.toLowerCase();
+  if (UUID_HEX.test(v)) {
+    const h = v.toLowerCase();
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  return undefined;
+}
+
+/** Normalizes an id field (dashed or 32 hex); invalid values stay as they are for @Matches/@IsUUID to reject. */
+export const ToUuid = () => Transform(({ value }: { value: unknown }) => (value === null ? null : (normalizeUuid(value) ?? value)));
+
+/** ISO 8601 timestamp with a time zone or a bare date. */
+export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+export function parseDate(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Converts a valid ISO string to a Date (keeps null); invalid input stays for @IsDate to reject. */
+export const ToDate = () => Transform(({ value }: { value: unknown }) => (value === null ? null : (parseDate(value) ?? value)));

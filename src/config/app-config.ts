@@ -1,0 +1,164 @@
+import { resolve } from 'node:path';
+
+/** The whole runtime configuration, validated once at boot (see {@link loadConfig}). */
+export interface AppConfig {
+  readonly env: 'development' | 'production' | 'test';
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    readonly trustProxy: boolean;
+    /**
+     * Origins allowed by CORS: '*' (default) allows any origin *without* credentials, which is safe
+     * because authentication is a bearer header browsers never attach on their own; or an explicit list.
+     */
+    readonly corsOrigins: '*' | readonly string[];
+    /** How long SIGTERM waits for in-flight requests before the process gives up. */
+    readonly shutdownGraceMs: number;
+  };
+  readonly database: {
+    /** Unset means: run the embedded PostgreSQL under {@link AppConfig.database.embedded}. */
+    readonly url: string | undefined;
+    readonly migrateOnStart: boolean;
+    readonly embedded: { readonly dataDir: string; readonly port: number };
+    readonly poolMax: number;
+    /** Time to open a connection or to wait for a free one in the pool. */
+    readonly acquireTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    readonly lockTimeoutMs: number;
+    readonly idleInTransactionTimeoutMs: number;
+    /** Seconds a client is told to wait (Retry-After) while the database is unavailable. */
+    readonly retryAfterSeconds: number;
+  };
+  readonly auth: {
+    /** Also accept `Authorization: <token>` and the `access-token` query parameter. Off by default. */
+    readonly compat: boolean;
+    /** lastUsedAt is written at most once per this interval per token. */
+    readonly lastUsedWriteIntervalMs: number;
+  };
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    /** Requests allowed per token (or per client address for unauthenticated calls) per window. */
+    readonly limit: number;
+    readonly windowMs: number;
+  };
+  readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+/** A configuration problem, reported as one line at start. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${key} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
+}
+
+function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[key]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${key} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL (expected postgres://user:password@host:5432/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got ${url.protocol}//`);
+  }
+  if (url.hostname === '') throw new ConfigError('DATABASE_URL has no host');
+  if (url.pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL has no database name');
+  return raw;
+}
+
+function origins(env: Env): '*' | string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw || raw === '*') return '*';
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (origin === '*') throw new ConfigError('CORS_ORIGINS is either "*" alone or a list of origins');
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(`CORS_ORIGINS entry "${origin}" is not a URL origin such as https://app.example.com`);
+    }
+    if (parsed.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS entry "${origin}" must be a bare origin such as ${parsed.origin}`);
+    }
+  }
+  return list;
+}
+
+/**
+ * Reads and validates the environment once. Nothing else in the application reads process.env:
+ * everything receives this typed object through dependency injection.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
+  return {
+    env: nodeEnv,
+    http: {
+      host: env.HOST?.trim() || '0.0.0.0',
+      port: int(env, 'PORT', 3000, 0, 65535),
+      bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      trustProxy: bool(env, 'TRUST_PROXY', false),
+      corsOrigins: origins(env),
+      shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    },
+    database: {
+      url: databaseUrl(env),
+      migrateOnStart: bool(env, 'DB_MIGRATE_ON_START', true),
+      embedded: {
+        dataDir: resolve(env.EMBEDDED_DB_DIR?.trim() || '.data/postgres'),
+        port: int(env, 'EMBEDDED_DB_PORT', 54329, 1, 65535),
+      },
+      poolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
+      acquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3_000, 100, 600_000),
+      statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
+      lockTimeoutMs: int(env, 'DB_LOCK_TIMEOUT_MS', 5_000, 100, 3_600_000),
+      idleInTransactionTimeoutMs: int(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      retryAfterSeconds: int(env, 'DB_RETRY_AFTER_SECONDS', 5, 1, 3600),
+    },
+    auth: {
+      compat: bool(env, 'AUTH_COMPAT', false),
+      lastUsedWriteIntervalMs: int(env, 'TOKEN_LAST_USED_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+    },
+    rateLimit: {
+      enabled: bool(env, 'RATE_LIMIT_ENABLED', true),
+      limit: int(env, 'RATE_LIMIT', 6_000, 1, 10_000_000),
+      windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
+    },
+    log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+  };
+}
+
+/** The injection token under which the validated {@link AppConfig} is provided. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

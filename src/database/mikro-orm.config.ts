@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { AppConfig } from '../config/app-config.js';
+import { ENTITIES } from './entities.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The project root, both from src/database (ts sources) and dist/src/database (build output). */
+const root = here.includes(`${join('dist', 'src')}`) ? join(here, '..', '..', '..') : join(here, '..', '..');
+/** True when this file runs as TypeScript source (tests, ts tooling), false from dist/. */
+const runningTs = import.meta.url.endsWith('.ts');
+
+/**
+ * MikroORM options derived from the validated config. The pool and the session timeouts are what
+ * keeps a slow or unreachable database from hanging requests: see docs/reliability.md.
+ */
+export function ormConfig(config: AppConfig, url: string): Options {
+  const db = config.database;
+  return defineConfig({
+    clientUrl: url,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    preferTs: runningTs,
+    // Every query runs in an explicit request context (MikroOrmModule registers it per request);
+    // the global manager is only used by boot-time code that forks it first.
+    allowGlobalContext: false,
+    debug: false,
+    colors: false,
+    ensureDatabase: false,
+    pool: { min: 0, max: db.poolMax, idleTimeoutMillis: 30_000 },
+    driverOptions: {
+      // pg-pool uses this for opening a connection and for waiting on a busy pool alike.
+      connectionTimeoutMillis: db.acquireTimeoutMs,
+      statement_timeout: db.statementTimeoutMs,
+      lock_timeout: db.lockTimeoutMs,
+      idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
+      application_name: 'organigram',
+      keepAlive: true,
+    },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: join(root, 'dist', 'migrations'),
+      pathTs: join(root, 'migrations'),
+      glob: '!(*.d).{js,ts}',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      emit: 'ts',
+    },
+  });
+}

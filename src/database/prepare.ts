@@ -1,0 +1,23 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { AppConfig } from '../config/app-config.js';
+
+/** host:port/database without credentials, for messages. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/**
+ * MikroORM 7 connects lazily: check the connection now so a bad database stops the start with one
+ * line, then apply pending migrations (unless DB_MIGRATE_ON_START=false).
+ */
+export async function prepareDatabase(orm: Pick<MikroORM, 'connect' | 'checkConnection' | 'migrator'>, config: AppConfig): Promise<void> {
+  await orm.connect();
+  const check = await orm.checkConnection();
+  if (!check.ok) throw new Error(check.reason ?? 'connection failed');
+  if (config.database.migrateOnStart) await orm.migrator.up();
+}

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { createApp } from './app.setup.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { describeDatabaseUrl, prepareDatabase } from './database/prepare.js';
+import { TokensService } from './tokens/tokens.service.js';
+
+function fail(message: string): never {
+  process.stderr.write(`organigram: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    fail(error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error));
+  }
+
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.database.url) {
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port });
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
+  const url = config.database.url ?? embedded!.url;
+
+  const app = await createApp(config, url);
+  const orm = app.get(MikroORM);
+  try {
+    await prepareDatabase(orm, config);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await embedded?.stop();
+    fail(`cannot use the database at ${describeDatabaseUrl(url)}: ${(error as Error).message.split('\n')[0]}`);
+  }
+
+  const bootstrap = await new TokensService(orm.em.fork(), config).createBootstrapTokenIfNone();
+  if (bootstrap) {
+    // Printed once, to standard output, never through the logger.
+    process.stdout.write(
+      `\nOrganigram created its first API token (role ${bootstrap.role}). It is shown only this once:\n\n    ${bootstrap.token}\n\n` +
+        `Use it as: Authorization: Bearer <token>. Create more with: npm run token -- create --name NAME --role ROLE\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const timer = setTimeout(() => {
+      process.stderr.write(`organigram: shutdown took longer than ${config.http.shutdownGraceMs} ms, exiting\n`);
+      process.exit(1);
+    }, config.http.shutdownGraceMs);
+    timer.unref();
+    // app.close(): stop accepting, finish in-flight requests, then module destroy closes the pool.
+    await app.close().catch((error: Error) => process.stderr.write(`organigram: error while closing: ${error.message}\n`));
+    await embedded?.stop();
+    process.stderr.write(`organigram: stopped (${signal})\n`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.http.port, host: config.http.host });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .log.info({ port: config.http.port, database: describeDatabaseUrl(url), embedded: Boolean(embedded) }, 'organigram listening');
+}
+
+void main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

@@ -1,0 +1,96 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authorize } from '../common/auth/authorize.decorator.js';
+import { Scope } from '../common/auth/scopes.js';
+import { SiteRole } from '../common/auth/site-roles.js';
+import { ProblemDetails } from '../common/errors/problem.js';
+import { Created } from '../common/http/created.decorator.js';
+import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
+import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
+import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
+import { PeopleService } from './people.service.js';
+
+const READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
+const WRITE = { scope: Scope.Api, minRole: SiteRole.PowerUser } as const;
+const DELETE = { ...WRITE, escalate: { query: 'force', minRole: SiteRole.Administrator } } as const;
+const EMAIL_PARAM = { name: 'email', example: 'ada.lovelace@example.com', description: 'Matched case-insensitively.' };
+const problem = (status: number, description: string) => ApiResponse({ status, description, type: ProblemDetails });
+
+/** Opsera People data-mapping API (camelCase, `{count, data}` lists). */
+@ApiTags('People (Opsera)')
+@Controller('api/v2/data/people')
+export class PeopleController {
+  constructor(private readonly people: PeopleService) {}
+
+  @Get()
+  @Authorize(READ)
+  @ApiOperation({ summary: 'List people', description: 'Active people only unless history=true. Paged with page and per-page.' })
+  @Paginated(ListShape.Envelope, PersonListDto, '`{count, data}` with the X-Pagination-* and Link headers.')
+  @problem(400, 'Bad query parameter (named in errors[]).')
+  list(@Query() query: PeopleQueryDto) {
+    return this.people.list(query);
+  }
+
+  @Post()
+  @Authorize(WRITE)
+  @Created((person: PersonDto) => `/api/v2/data/people/${encodeURIComponent(person.email)}`)
+  @ApiOperation({ summary: 'Create a person' })
+  @ApiBody({
+    type: CreatePersonDto,
+    examples: { person: { value: { email: 'Ada.Lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace', department: 'Platform' } } },
+  })
+  @ApiCreatedResponse({ type: PersonDto, headers: { Location: { description: 'URL of the new person.', schema: { type: 'string' } } } })
+  @problem(400, 'Invalid or missing field (named in errors[]).')
+  @problem(409, 'A person with this email (case-insensitively) exists.')
+  create(@Body() dto: CreatePersonDto): Promise<PersonDto> {
+    return this.people.create(dto);
+  }
+
+  @Get(':email')
+  @Authorize(READ)
+  @ApiOperation({ summary: 'View a person by email', description: 'Inactive people are answered too, with active: false.' })
+  @ApiParam(EMAIL_PARAM)
+  @ApiOkResponse({ type: PersonDto })
+  @problem(400, 'Invalid email format.')
+  @problem(404, 'No such person.')
+  get(@Param('email') email: string): Promise<PersonDto> {
+    return this.people.get(email);
+  }
+
+  @Put(':email')
+  @Authorize(WRITE)
+  @ApiOperation({ summary: 'Update a person (partial)', description: 'Absent fields stay unchanged; null clears an optional field.' })
+  @ApiParam(EMAIL_PARAM)
+  @ApiOkResponse({ type: PersonDto })
+  @problem(400, 'Invalid field or email format.')
+  @problem(404, 'No such person.')
+  @problem(409, 'The new email is taken.')
+  update(@Param('email') email: string, @Body() dto: UpdatePersonDto): Promise<PersonDto> {
+    return this.people.update(email, dto);
+  }
+
+  @Delete(':email')
+  @Authorize(DELETE)
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a person',
+    description:
+      'Refused (400, listing them) while assignments exist, unless force=true (Administrator or higher). historicize=true ends the validity instead.',
+  })
+  @ApiParam(EMAIL_PARAM)
+  @ApiNoContentResponse({ description: 'Deleted (or historicized).' })
+  @problem(400, 'Invalid email format or parameter, or related entities exist (listed in related).')
+  @problem(404, 'No such person.')
+  remove(@Param('email') email: string, @Query() query: DeleteQueryDto): Promise<void> {
+    return this.people.remove(email, query);
+  }
+}

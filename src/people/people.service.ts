@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { isEmail } from 'class-validator';
+import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
+import { violatedConstraint } from '../common/errors/database-errors.js';
+import type { DeleteQueryDto } from '../common/http/delete-query.dto.js';
+import type { Page } from '../common/pagination/page.js';
+import { parseSort } from '../common/pagination/sort.js';
+import {
+  ALIASES,
+  PERSON_SORT_FIELDS,
+  type CreatePersonDto,
+  type PeopleQueryDto,
+  type PersonDto,
+  type UpdatePersonDto,
+} from './dto/person.dto.js';
+import { mapPerson } from './person.mapper.js';
+import { PERSON_LIMITS, PersonSchema, type Person } from './person.entity.js';
+import { PersonRepository } from './person.repository.js';
+
+const EMAIL_INDEX = 'person_email_lower_uniq';
+type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES>;
+
+@Injectable()
+export class PeopleService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly people: PersonRepository,
+  ) {}
+
+  async list(query: PeopleQueryDto): Promise<Page<PersonDto>> {
+    const at = new Date();
+    const sort = parseSort(query.sort, PERSON_SORT_FIELDS);
+    const page = query.toPageRequest();
+    const { items, total } = await this.people.list({ ...query, history: query.history ?? false, at }, sort, page);
+    return { items: items.map((p) => mapPerson(p, at)), total, page: page.page, perPage: page.perPage };
+  }
+
+  async get(email: string): Promise<PersonDto> {
+    return mapPerson(await this.find(email), new Date());
+  }
+
+  async create(dto: CreatePersonDto): Promise<PersonDto> {
+    const fields = resolveAliases(dto);
+    assertValidity(fields.validFrom, fields.validTo);
+    await this.assertEmailFree(dto.email);
+    const now = new Date();
+    const person = this.em.create(PersonSchema, {
+      id: randomUUID(),
+      email: dto.email,
+      firstName: dto.firstName,
+      lastName: dto.lastName,
+      displayName: fields.displayName ?? null,
+      externalId: fields.externalId ?? null,
+      organization: fields.organization ?? null,
+      business: fields.business ?? null,
+      department: fields.department ?? null,
+      group: fields.group ?? null,
+      team: fields.team ?? null,
+      validFrom: fields.validFrom ?? null,
+      validTo: fields.validTo ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.flushGuardingEmail(dto.email, () => this.em.persist(person).flush());
+    return mapPerson(person, now);
+  }
+
+  /** PUT is a partial update: absent fields stay as they are; null clears an optional field. */
+  async update(email: string, dto: UpdatePersonDto): Promise<PersonDto> {
+    const person = await this.find(email);
+    const fields = resolveAliases(dto);
+    for (const required of ['email', 'firstName', 'lastName'] as const) {
+      if (fields[required] === null) throw InvalidInputError.field(required, 'must not be null');
+    }
+    assertValidity(
+      fields.validFrom === undefined ? person.validFrom : fields.validFrom,
+      fields.validTo === undefined ? person.validTo : fields.validTo,
+    );
+    if (fields.email !== undefined && fields.email.toLowerCase() !== person.email.toLowerCase()) {
+      await this.assertEmailFree(fields.email);
+    }
+    const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    this.em.assign(person, { ...changes, updatedAt: new Date() });
+    await this.flushGuardingEmail(fields.email ?? person.email, () => this.em.flush());
+    return mapPerson(person, new Date());
+  }
+
+  /** Delete rules of contract section 5; people have no related entities until assignments exist. */
+  async remove(email: string, options: DeleteQueryDto): Promise<void> {
+    const person = await this.find(email);
+    if (options.historicize) {
+      const now = new Date();
+      if (!person.validTo || person.validTo > now) {
+        person.validTo = now;
+        person.updatedAt = now;
+        await this.em.flush();
+      }
+      return;
+    }
+    await this.em.remove(person).flush();
+  }
+
+  private async find(email: string): Promise<Person> {
+    if (email.length > PERSON_LIMITS.email || !isEmail(email)) throw InvalidInputError.field('email', 'Invalid email format');
+    const person = await this.people.findByEmail(email);
+    if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
+    return person;
+  }
+
+  private async assertEmailFree(email: string): Promise<void> {
+    if (await this.people.findByEmail(email)) throw duplicateEmail(email);
+  }
+
+  /** The check above gives the message; the unique index settles races between concurrent writers. */
+  private async flushGuardingEmail(email: string, flush: () => Promise<void>): Promise<void> {
+    try {
+      await flush();
+    } catch (error) {
+      if (violatedConstraint(error) === EMAIL_INDEX) throw duplicateEmail(email);
+      throw error;
+    }
+  }
+}
+
+function duplicateEmail(email: string): ConflictError {
+  return new ConflictError(`A person with email ${email} already exists (emails are compared case-insensitively).`);
+}
+
+/** Folds the older Opsera names into the current ones; both given with different values is a 400. */
+function resolveAliases(dto: UpdatePersonDto): Editable {
+  const { business_group, applicationdepartment, projectgroup, ...fields } = dto;
+  const aliasValues = { business_group, applicationdepartment, projectgroup };
+  const out: Editable = { ...fields };
+  for (const [alias, target] of Object.entries(ALIASES) as [keyof typeof ALIASES, (typeof ALIASES)[keyof typeof ALIASES]][]) {
+    const value = aliasValues[alias];
+    if (value === undefined) continue;
+    if (out[target] !== undefined && out[target] !== value) {
+      throw InvalidInputError.field(alias, `is an alias of ${target} and conflicts with the ${target} given`);
+    }
+    out[target] = value;
+  }
+  return out;
+}
+
+function assertValidity(from: Date | null | undefined, to: Date | null | undefined): void {
+  if (from && to && to.getTime() <= from.getTime()) throw InvalidInputError.field('validTo', 'must be later than validFrom');
+}

@@ -1,0 +1,31 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** Column lengths shared by the entity, the DTO validators and the migration's CHECKs. */
+export const PERSON_LIMITS = { email: 254, name: 100, text: 200 } as const;
+
+export const PersonSchema = defineEntity({
+  name: 'Person',
+  tableName: 'person',
+  properties: {
+    id: p.uuid().primary(),
+    email: p.string().length(PERSON_LIMITS.email),
+    firstName: p.string().length(PERSON_LIMITS.name),
+    lastName: p.string().length(PERSON_LIMITS.name),
+    displayName: p.string().length(PERSON_LIMITS.text).nullable(),
+    externalId: p.string().length(PERSON_LIMITS.text).nullable(),
+    organization: p.string().length(PERSON_LIMITS.text).nullable(),
+    business: p.string().length(PERSON_LIMITS.text).nullable(),
+    department: p.string().length(PERSON_LIMITS.text).nullable(),
+    group: p.string().length(PERSON_LIMITS.text).fieldName('group_name').nullable(),
+    team: p.string().length(PERSON_LIMITS.text).nullable(),
+    validFrom: p.datetime().nullable(),
+    validTo: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+export type Person = InferEntity<typeof PersonSchema>;

@@ -1,0 +1,9 @@
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses "90s", "15m", "12h", "30d", "2w" into milliseconds; undefined when malformed. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d{1,6})([smhdw])$/.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNITS[match[2]];
+  return ms > 0 ? ms : undefined;
+}

@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { createApp } from '../../src/app.setup.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { ormConfig } from '../../src/database/mikro-orm.config.js';
+import { SiteRole } from '../../src/common/auth/site-roles.js';
+import { TokensService } from '../../src/tokens/tokens.service.js';
+
+const TEST_DATABASE_ENV = 'ORGANIGRAM_TEST_DATABASE_URL';
+
+/** Tables emptied before each test file (children first). */
+const TABLES = ['api_token', 'person'];
+
+export interface TestTokens {
+  opseraAdmin: string;
+  admin: string;
+  powerUser: string;
+  viewer: string;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** supertest bound to the app's server. */
+  http: () => ReturnType<typeof request>;
+  /** Direct SQL for asserting database state. */
+  sql: <T = Record<string, unknown>>(query: string, params?: unknown[]) => Promise<T[]>;
+  tokens: TestTokens;
+  config: AppConfig;
+  url: string;
+  /** Creates another token directly (bypassing the API). */
+  createToken(
+    role: SiteRole,
+    options?: { scopes?: string[]; expiresAt?: Date | null; name?: string },
+  ): Promise<{ id: string; token: string }>;
+  close(): Promise<void>;
+}
+
+/** One database per Jest worker on the test server, so files in parallel workers never share rows. */
+async function workerDatabaseUrl(): Promise<string> {
+  const base = process.env[TEST_DATABASE_ENV];
+  if (!base) throw new Error(`${TEST_DATABASE_ENV} is not set: run the e2e tests through npm test (jest globalSetup)`);
+  const url = new URL(base);
+  const name = `${url.pathname.slice(1)}_w${process.env.JEST_WORKER_ID ?? '1'}`;
+  const admin = new MikroORM(ormConfig(loadConfig({ DATABASE_URL: base }), base));
+  try {
+    const rows = await admin.em.getConnection().execute('select 1 from pg_database where datname = ?', [name]);
+    if (rows.length === 0) await admin.em.getConnection().execute(`create database "${name}"`);
+  } finally {
+    await admin.close(true);
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const url = await workerDatabaseUrl();
+  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_ENABLED: 'false', ...env, DATABASE_URL: url });
+  const migrator = new MikroORM({ ...ormConfig(config, url), allowGlobalContext: true, logger: () => undefined });
+  try {
+    await migrator.migrator.up();
+    await migrator.em.getConnection().execute(`truncate ${TABLES.join(', ')} cascade`);
+  } finally {
+    await migrator.close(true);
+  }
+  const app = await createApp(config, url);
+  const orm = app.get(MikroORM);
+  const createToken: TestApp['createToken'] = async (role, options = {}) => {
+    const created = await new TokensService(orm.em.fork(), config).create({
+      name: options.name ?? `test ${role}`,
+      role,
+      scopes: options.scopes as never,
+      expiresAt: options.expiresAt ?? null,
+    });
+    return { id: created.id, token: created.token };
+  };
+  const tokens: TestTokens = {
+    opseraAdmin: (await createToken(SiteRole.OpseraAdministrator)).token,
+    admin: (await createToken(SiteRole.Administrator)).token,
+    powerUser: (await createToken(SiteRole.PowerUser)).token,
+    viewer: (await createToken(SiteRole.Viewer)).token,
+  };
+  return {
+    app,
+    http: () => request(app.getHttpServer()),
+    sql: <T>(query: string, params: unknown[] = []) => orm.em.fork().getConnection().execute<T[]>(query, params),
+    tokens,
+    config,
+    url,
+    createToken,
+    close: () => app.close(),
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Matchers for values that differ per run. */
+export const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+export const ISO = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+
+/** The problem-details body every error carries. */
+export function problem(status: number, slug: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: `https://organigram.dev/problems/${slug}`,
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+    instance: expect.any(String),
+    requestId: expect.any(String),
+    ...extra,
+  };
+}
