@@ -9,6 +9,9 @@ import { createValidationPipe } from './common/validation/validation.js';
 import { HealthModule } from './health/health.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { PeopleModule } from './people/people.module.js';
+import { OrgUnitsModule } from './org-units/org-units.module.js';
+import { OrgRolesModule } from './org-roles/org-roles.module.js';
+import { OrgPersonModule } from './org-person/org-person.module.js';
 
 @Module({})
 export class AppModule {
@@ -23,6 +26,9 @@ export class AppModule {
         HealthModule,
         TokensModule,
         PeopleModule,
+        OrgUnitsModule,
+        OrgRolesModule,
+        OrgPersonModule,
       ],
       providers: [{ provide: APP_PIPE, useFactory: createValidationPipe }],
     };

@@ -18,6 +18,9 @@ import {
 import { mapPerson } from './person.mapper.js';
 import { PERSON_LIMITS, PersonSchema, type Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
+import { OrgPersonRepository } from '../org-person/org-person.repository.js';
+import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
+import { sql } from '../database/transaction.js';
 
 const EMAIL_INDEX = 'person_email_lower_uniq';
 type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES>;
@@ -27,6 +30,7 @@ export class PeopleService {
   constructor(
     private readonly em: EntityManager,
     private readonly people: PersonRepository,
+    private readonly assignments: OrgPersonRepository,
   ) {}
 
   async list(query: PeopleQueryDto): Promise<Page<PersonDto>> {
@@ -87,7 +91,7 @@ export class PeopleService {
     return mapPerson(person, new Date());
   }
 
-  /** Delete rules of contract section 5; people have no related entities until assignments exist. */
+  /** Delete rules of contract section 5: a person's related entities are its assignments. */
   async remove(email: string, options: DeleteQueryDto): Promise<void> {
     const person = await this.find(email);
     if (options.historicize) {
@@ -99,7 +103,20 @@ export class PeopleService {
       }
       return;
     }
-    await this.em.remove(person).flush();
+    const scope = { personId: person.id };
+    await deleteWithRules(
+      this.em,
+      {
+        lock: async (tx) => (await sql(tx, 'select id from person where id = ? for update', [person.id])).length > 0,
+        related: async (tx) => mergeRelated([await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT)]),
+        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
+        remove: async (tx) => {
+          await sql(tx, 'delete from person where id = ?', [person.id]);
+        },
+        notFound: () => new EntityNotFoundError(`No person with email ${email}.`),
+      },
+      options.force ?? false,
+    );
   }
 
   private async find(email: string): Promise<Person> {

@@ -9,6 +9,7 @@ import { hashToken, generateToken, isWellFormedToken } from '../common/auth/toke
 import { EntityNotFoundError, ForbiddenError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { offsetOf, type Page, type PageRequest } from '../common/pagination/page.js';
 import { normalizeUuid, parseDate } from '../common/validation/validation.js';
+import { sql } from '../database/transaction.js';
 import { ApiTokenSchema, type ApiToken } from './api-token.entity.js';
 import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto.js';
 import { parseDuration } from './duration.js';
@@ -138,12 +139,11 @@ export class TokensService {
     if (now - seen < interval) return;
     this.lastUsedWrites.set(row.id, now);
     try {
-      await this.em
-        .getConnection()
-        .execute(
-          `update api_token set last_used_at = now() where id = ? and (last_used_at is null or last_used_at < now() - make_interval(secs => ?))`,
-          [row.id, interval / 1000],
-        );
+      await sql(
+        this.em,
+        'update api_token set last_used_at = now() where id = ? and (last_used_at is null or last_used_at < now() - make_interval(secs => ?))',
+        [row.id, interval / 1000],
+      );
     } catch (error) {
       // Bookkeeping only: a failed write must not fail an authenticated request.
       this.logger.warn({ msg: 'could not record token use', tokenId: row.id, error: (error as Error).message });
@@ -156,7 +156,7 @@ export class TokensService {
    */
   async createBootstrapTokenIfNone(): Promise<CreatedTokenDto | undefined> {
     return this.em.transactional(async (em) => {
-      await em.getConnection().execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY], 'all', em.getTransactionContext());
+      await sql(em, 'select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
       if ((await em.count(ApiTokenSchema, {})) > 0) return undefined;
       const scoped = new TokensService(em, this.config);
       return scoped.create({ name: 'bootstrap', role: SiteRole.OpseraAdministrator, scopes: [Scope.Api] });

@@ -11,7 +11,7 @@ import { TokensService } from '../../src/tokens/tokens.service.js';
 const TEST_DATABASE_ENV = 'ORGANIGRAM_TEST_DATABASE_URL';
 
 /** Tables emptied before each test file (children first). */
-const TABLES = ['api_token', 'person'];
+const TABLES = ['api_token', 'org_person', 'org_role', 'org_unit', 'person'];
 
 export interface TestTokens {
   opseraAdmin: string;

@@ -1,10 +1,10 @@
-import { ConnectionException, DriverException } from '@mikro-orm/core';
+import { ConnectionException } from '@mikro-orm/core';
 
 export type DatabaseFailure =
   /** The database cannot serve right now: down, restarting, pool exhausted, timed out. Retry later. */
   | { kind: 'unavailable'; reason: string }
   /** Input the database refused (too long, bad encoding, check constraint): a client error. */
-  | { kind: 'invalid'; reason: string }
+  | { kind: 'invalid'; reason: string; constraint?: string }
   /** A unique or foreign-key constraint refused the write (a race the service did not pre-empt). */
   | { kind: 'conflict'; reason: string; constraint?: string };
 
@@ -72,16 +72,13 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure | undefin
   const code = codeOf(fields);
   if (code !== undefined) {
     if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return { kind: 'unavailable', reason: code };
-    if (INVALID_CODES.has(code)) return { kind: 'invalid', reason: code };
-    if (CONFLICT_CODES.has(code)) {
-      const constraint = typeof fields.constraint === 'string' ? fields.constraint : undefined;
-      return { kind: 'conflict', reason: code, constraint };
-    }
+    const constraint = typeof fields.constraint === 'string' ? fields.constraint : undefined;
+    if (INVALID_CODES.has(code)) return { kind: 'invalid', reason: code, constraint };
+    if (CONFLICT_CODES.has(code)) return { kind: 'conflict', reason: code, constraint };
   }
   if (error instanceof ConnectionException) return { kind: 'unavailable', reason: 'connection' };
   const text = error.message;
   if (UNAVAILABLE_MESSAGES.some((m) => text.includes(m))) return { kind: 'unavailable', reason: 'connection' };
-  if (error instanceof DriverException) return undefined;
   return undefined;
 }
 
@@ -90,8 +87,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return classifyDatabaseError(error)?.kind === 'unavailable';
 }
 
-/** The name of the constraint a unique/foreign-key violation hit, when the driver reported it. */
+/** The name of the constraint (unique, foreign key, check) the error violated, when the driver reported it. */
 export function violatedConstraint(error: unknown): string | undefined {
   const failure = classifyDatabaseError(error);
-  return failure?.kind === 'conflict' ? failure.constraint : undefined;
+  return failure && failure.kind !== 'unavailable' ? failure.constraint : undefined;
+}
+
+/** True for a foreign-key violation (SQLSTATE 23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return classifyDatabaseError(error)?.reason === '23503';
 }

@@ -84,3 +84,11 @@ export function parseDate(value: unknown): Date | undefined {
 
 /** Converts a valid ISO string to a Date (keeps null); invalid input stays for @IsDate to reject. */
 export const ToDate = () => Transform(({ value }: { value: unknown }) => (value === null ? null : (parseDate(value) ?? value)));
+
+/** The id of a path (`/view/{id}`) or query (`?id=`) form: normalized, or a 400 naming `id`. */
+export function parseEntityId(raw: unknown): string {
+  if (raw === undefined || raw === null || raw === '') throw InvalidInputError.field('id', 'is required (path /{id} or ?id=)');
+  const id = normalizeUuid(raw);
+  if (!id) throw InvalidInputError.field('id', 'must be a UUID (dashed or 32 hex digits)');
+  return id;
+}

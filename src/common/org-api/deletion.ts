@@ -1,0 +1,61 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { isForeignKeyViolation } from '../errors/database-errors.js';
+import { RelatedEntitiesError } from '../errors/domain-errors.js';
+import type { RelatedEntity, RelatedSummary } from '../errors/problem.js';
+import { inTransaction } from '../../database/transaction.js';
+
+export const RELATED_ITEMS_LIMIT = 100;
+
+/** What a delete of one entity needs to know about it; every step runs inside the same transaction. */
+export interface DeletionPlan {
+  /**
+   * Locks the entity, and every row the delete walks, FOR UPDATE. A concurrent insert that
+   * references a locked row (its foreign-key check takes KEY SHARE) waits, then fails cleanly
+   * because the row is gone; one that got there first is seen by the counts that follow.
+   * Resolves false when the entity does not exist.
+   */
+  lock(tx: EntityManager): Promise<boolean>;
+  related(tx: EntityManager): Promise<RelatedSummary>;
+  /** Deletes every related entity, in bounded set-based statements (never row by row). */
+  removeRelated(tx: EntityManager): Promise<void>;
+  remove(tx: EntityManager): Promise<void>;
+  notFound(): Error;
+}
+
+export function totalRelated(summary: RelatedSummary): number {
+  return Object.values(summary.counts).reduce((a, b) => a + b, 0);
+}
+
+/** Merges per-type partial summaries, keeping the first {@link RELATED_ITEMS_LIMIT} items in order. */
+export function mergeRelated(parts: { type: string; count: number; items: RelatedEntity[] }[]): RelatedSummary {
+  const counts: Record<string, number> = {};
+  const items: RelatedEntity[] = [];
+  for (const part of parts) {
+    if (part.count > 0) counts[part.type] = part.count;
+    for (const item of part.items) if (items.length < RELATED_ITEMS_LIMIT) items.push(item);
+  }
+  return { counts, items };
+}
+
+/**
+ * Contract section 5. Without force: refuse (400 with the related entities) when any exist, changing
+ * nothing. With force: the entity and everything related go in one unit-of-work transaction, all or
+ * nothing. A foreign-key violation can only come from a race the locks did not cover; it is answered
+ * like a refused delete, with a fresh listing, never as a 500.
+ */
+export async function deleteWithRules(em: EntityManager, plan: DeletionPlan, force: boolean): Promise<void> {
+  try {
+    await inTransaction(em, async (tx) => {
+      if (!(await plan.lock(tx))) throw plan.notFound();
+      const related = await plan.related(tx);
+      if (totalRelated(related) > 0) {
+        if (!force) throw new RelatedEntitiesError(related);
+        await plan.removeRelated(tx);
+      }
+      await plan.remove(tx);
+    });
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw new RelatedEntitiesError(await plan.related(em));
+    throw error;
+  }
+}

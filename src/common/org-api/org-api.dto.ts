@@ -1,0 +1,117 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../pagination/page.js';
+import { DeleteQueryDto } from '../http/delete-query.dto.js';
+import { ToDate, ToUuid } from '../validation/validation.js';
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID_MESSAGE = { message: 'must be a UUID (dashed or 32 hex digits)' };
+const DATE = { message: 'must be an ISO 8601 date-time such as 2026-01-31T00:00:00.000Z' };
+
+/** A UUID field (dashed or 32 hex, normalized to dashed lowercase). */
+export function UuidField(options: { description: string; nullable?: boolean; example?: string }) {
+  return (target: object, key: string) => {
+    ApiPropertyOptional({
+      type: String,
+      format: 'uuid',
+      nullable: options.nullable,
+      description: options.description,
+      example: options.example,
+    })(target, key);
+    IsOptional()(target, key);
+    ToUuid()(target, key);
+    IsString(UUID_MESSAGE)(target, key);
+    Matches(UUID_PATTERN, UUID_MESSAGE)(target, key);
+  };
+}
+
+/** A bounded text field (null allowed where the column is nullable). */
+export function TextField(options: { maxLength: number; description?: string; example?: string; nullable?: boolean }) {
+  return (target: object, key: string) => {
+    ApiPropertyOptional({
+      type: String,
+      maxLength: options.maxLength,
+      nullable: options.nullable,
+      description: options.description,
+      example: options.example,
+    })(target, key);
+    IsOptional()(target, key);
+    IsString()(target, key);
+    MaxLength(options.maxLength)(target, key);
+  };
+}
+
+/** valid_from / valid_to: ISO 8601, null for unbounded. */
+export function DateField(description: string) {
+  return (target: object, key: string) => {
+    ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description, example: null })(target, key);
+    IsOptional()(target, key);
+    ToDate()(target, key);
+    IsDate(DATE)(target, key);
+  };
+}
+
+/** A boolean filter (owned_active, parent_active). */
+export function BoolField(description: string) {
+  return (target: object, key: string) => {
+    ApiPropertyOptional({ type: Boolean, description })(target, key);
+    IsOptional()(target, key);
+    IsBoolean({ message: 'must be true or false' })(target, key);
+  };
+}
+
+/** Body fields of every POST /v2/{res}/index besides `filter` (which each resource types itself). */
+export abstract class IndexRequestBase {
+  @ApiPropertyOptional({ name: 'per-page', minimum: 1, maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE, example: 20 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PER_PAGE)
+  'per-page'?: number;
+
+  @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @ApiPropertyOptional({ description: "Comma-separated fields, '-' for descending; the id breaks ties.", example: 'name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  sort?: string;
+
+  @ApiPropertyOptional({ description: 'If true, includes historicized (inactive) entries.', example: false })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  history?: boolean;
+
+  pageRequest(): PageRequest {
+    return { page: this.page ?? 1, perPage: this['per-page'] ?? DEFAULT_PER_PAGE };
+  }
+}
+
+/** `?id=` of the query-string forms of view, update and historicize (the path form needs none). */
+export class IdQueryDto {
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  id?: string;
+}
+
+/** DELETE query: `?id=` form plus force / historicize (true/false/1/0). */
+export class OrgDeleteQueryDto extends DeleteQueryDto {
+  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  id?: string;
+}
+
+/** Body of POST /v2/{res}/historicize/{id}. */
+export class HistoricizeDto {
+  @DateField('The new valid_to (default: now).')
+  date?: Date;
+}

@@ -1,0 +1,18 @@
+import { InvalidInputError } from '../errors/domain-errors.js';
+
+/** valid_to must be later than valid_from when both are set (the CHECK constraint says the same). */
+export function assertValidity(from: Date | null | undefined, to: Date | null | undefined, field = 'valid_to'): void {
+  if (from && to && to.getTime() <= from.getTime()) throw InvalidInputError.field(field, 'must be later than valid_from');
+}
+
+/** The valid_to a historicize sets: the given date or now, never before valid_from. */
+export function historicizeDate(validFrom: Date | null | undefined, date: Date | undefined): Date {
+  const at = date ?? new Date();
+  if (validFrom && at.getTime() <= validFrom.getTime()) throw InvalidInputError.field('date', 'must be later than valid_from');
+  return at;
+}
+
+/** Fields of a partial update that were actually sent (undefined means "leave unchanged"). */
+export function sentFields<T extends object>(dto: T): Partial<T> {
+  return Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

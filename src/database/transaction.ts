@@ -1,0 +1,37 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CompiledQuery } from 'kysely';
+import { classifyDatabaseError } from '../common/errors/database-errors.js';
+
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
+const ATTEMPTS = 3;
+
+/**
+ * One MikroORM unit-of-work transaction (`em.transactional`): every write inside commits together or
+ * not at all. A deadlock or serialization failure between concurrent writers is retried a few times
+ * from the start before it surfaces (as a 503).
+ */
+export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await em.transactional((tx) => work(tx));
+    } catch (error) {
+      const reason = classifyDatabaseError(error)?.reason;
+      if (attempt >= ATTEMPTS || reason === undefined || !RETRYABLE.has(reason)) throw error;
+    }
+  }
+}
+
+/** `?` placeholders to PostgreSQL's `$n`, leaving quoted literals alone. */
+export function toPositional(query: string): string {
+  let n = 0;
+  return query.replace(/'(?:[^']|'')*'|\?/g, (match) => (match === '?' ? `$${++n}` : match));
+}
+
+/**
+ * Runs hand-written SQL with real bind parameters (values never become SQL text), on the
+ * transaction of `tx` when it is inside one (MikroORM's Kysely client follows the unit of work).
+ */
+export async function sql<T = Record<string, unknown>>(tx: EntityManager, query: string, params: readonly unknown[] = []): Promise<T[]> {
+  const result = await tx.getKysely().executeQuery<T>(CompiledQuery.raw(toPositional(query), [...params]));
+  return result.rows;
+}

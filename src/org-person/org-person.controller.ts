@@ -1,0 +1,51 @@
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { CreateOrgPersonDto, OrgPersonDto, OrgPersonIndexDto, UpdateOrgPersonDto } from './dto/org-person.dto.js';
+import { OrgPersonService } from './org-person.service.js';
+
+const NOUN = 'org person (assignment)';
+const CONFLICTS = 'Taken org_person_id, or the person already has an active assignment to the unit with the role.';
+
+/** 4HSE v2 OrgPerson: assignments of people to org units, optionally with a role. */
+@ApiTags('OrgPerson (4HSE)')
+@Controller('v2/org-person')
+export class OrgPersonController {
+  constructor(private readonly assignments: OrgPersonService) {}
+
+  @IndexRoute(NOUN, OrgPersonDto, OrgPersonIndexDto, {
+    filter: { org_unit_id: '123e4567-e89b-12d3-a456-426655440000' },
+    'per-page': 20,
+    page: 1,
+    sort: 'person_last_name',
+  })
+  index(@Body() body: OrgPersonIndexDto) {
+    return this.assignments.index(body);
+  }
+
+  @ViewRoute(NOUN, OrgPersonDto)
+  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgPersonDto> {
+    return this.assignments.view(id);
+  }
+
+  @CreateRoute(NOUN, OrgPersonDto, CONFLICTS)
+  create(@Body() dto: CreateOrgPersonDto): Promise<OrgPersonDto> {
+    return this.assignments.create(dto);
+  }
+
+  @UpdateRoute(NOUN, OrgPersonDto, CONFLICTS)
+  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
+    return this.assignments.update(id, dto);
+  }
+
+  @DeleteRoute(NOUN, 'none')
+  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+    return this.assignments.remove(id, query);
+  }
+
+  @HistoricizeRoute(NOUN, OrgPersonDto)
+  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgPersonDto> {
+    return this.assignments.historicize(id, dto);
+  }
+}

@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { violatedConstraint } from '../common/errors/database-errors.js';
+import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
+import { deleteWithRules } from '../common/org-api/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { assertValidity, historicizeDate, sentFields } from '../common/org-api/validity.js';
+import type { Page } from '../common/pagination/page.js';
+import { parseSort } from '../common/pagination/sort.js';
+import { parseEntityId } from '../common/validation/validation.js';
+import { rowExists } from '../common/query/exists.js';
+import { sql } from '../database/transaction.js';
+import {
+  ORG_PERSON_SORTS,
+  type CreateOrgPersonDto,
+  type OrgPersonDto,
+  type OrgPersonIndexDto,
+  type UpdateOrgPersonDto,
+} from './dto/org-person.dto.js';
+import { OrgPersonSchema, type OrgPerson } from './org-person.entity.js';
+import { mapOrgPerson } from './org-person.mapper.js';
+import { OrgPersonRepository } from './org-person.repository.js';
+
+/** Database constraint -> the input field it is about (race backstops for the checks below). */
+const FOREIGN_KEYS: Record<string, string> = {
+  org_person_person_id_fkey: 'person_id',
+  org_person_org_unit_id_fkey: 'org_unit_id',
+  org_person_org_role_id_fkey: 'org_role_id',
+};
+
+@Injectable()
+export class OrgPersonService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly assignments: OrgPersonRepository,
+  ) {}
+
+  async index(body: OrgPersonIndexDto): Promise<Page<OrgPersonDto>> {
+    const page = body.pageRequest();
+    const { items, total } = await this.assignments.list(
+      body.filter,
+      parseSort(body.sort, ORG_PERSON_SORTS),
+      page,
+      body.history ?? false,
+      new Date(),
+    );
+    return { items: items.map(mapOrgPerson), total, page: page.page, perPage: page.perPage };
+  }
+
+  async view(rawId: unknown): Promise<OrgPersonDto> {
+    const id = parseEntityId(rawId);
+    const row = await this.assignments.view(id, new Date());
+    if (!row) throw notFound(id);
+    return mapOrgPerson(row);
+  }
+
+  async create(dto: CreateOrgPersonDto): Promise<OrgPersonDto> {
+    assertValidity(dto.valid_from, dto.valid_to);
+    const id = dto.org_person_id ?? randomUUID();
+    const roleId = dto.org_role_id ?? null;
+    await this.assertReferencesExist({ person_id: dto.person_id, org_unit_id: dto.org_unit_id, org_role_id: roleId });
+    if (!dto.valid_to) await this.assertNoOpenDuplicate(dto.person_id, dto.org_unit_id, roleId, null);
+    const entity = this.em.create(OrgPersonSchema, {
+      id,
+      personId: dto.person_id,
+      orgUnitId: dto.org_unit_id,
+      orgRoleId: roleId,
+      validFrom: dto.valid_from ?? null,
+      validTo: dto.valid_to ?? null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    await this.write(() => this.em.persist(entity).flush(), id);
+    return this.view(id);
+  }
+
+  async update(rawId: unknown, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
+    const id = parseEntityId(rawId);
+    const entity = await this.find(id);
+    const sent = sentFields(dto);
+    for (const field of ['person_id', 'org_unit_id'] as const)
+      if (sent[field] === null) throw InvalidInputError.field(field, 'must not be null');
+    const next = {
+      personId: sent.person_id ?? entity.personId,
+      orgUnitId: sent.org_unit_id ?? entity.orgUnitId,
+      orgRoleId: sent.org_role_id === undefined ? (entity.orgRoleId ?? null) : sent.org_role_id,
+      validFrom: sent.valid_from === undefined ? (entity.validFrom ?? null) : sent.valid_from,
+      validTo: sent.valid_to === undefined ? (entity.validTo ?? null) : sent.valid_to,
+    };
+    assertValidity(next.validFrom, next.validTo);
+    await this.assertReferencesExist({
+      person_id: sent.person_id ?? undefined,
+      org_unit_id: sent.org_unit_id ?? undefined,
+      org_role_id: sent.org_role_id ?? undefined,
+    });
+    if (!next.validTo) await this.assertNoOpenDuplicate(next.personId, next.orgUnitId, next.orgRoleId, id);
+    this.em.assign(entity, { ...next, updatedAt: new Date() });
+    await this.write(() => this.em.flush(), id);
+    return this.view(id);
+  }
+
+  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgPersonDto> {
+    const id = parseEntityId(rawId);
+    const entity = await this.find(id);
+    entity.validTo = historicizeDate(entity.validFrom, dto.date);
+    entity.updatedAt = new Date();
+    await this.em.flush();
+    return this.view(id);
+  }
+
+  /** Assignments have no related entities: the delete rules reduce to "exists, then delete". */
+  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
+    const id = parseEntityId(rawId);
+    if (query.historicize) {
+      await this.historicize(id, {});
+      return;
+    }
+    await deleteWithRules(
+      this.em,
+      {
+        lock: async (tx) => (await sql(tx, 'select id from org_person where id = ? for update', [id])).length > 0,
+        related: () => Promise.resolve({ counts: {}, items: [] }),
+        removeRelated: () => Promise.resolve(),
+        remove: async (tx) => {
+          await sql(tx, 'delete from org_person where id = ?', [id]);
+        },
+        notFound: () => notFound(id),
+      },
+      query.force ?? false,
+    );
+  }
+
+  private async find(id: string): Promise<OrgPerson> {
+    const entity = await this.em.findOne(OrgPersonSchema, { id });
+    if (!entity) throw notFound(id);
+    return entity;
+  }
+
+  private async assertReferencesExist(refs: { person_id?: string; org_unit_id?: string; org_role_id?: string | null }): Promise<void> {
+    const checks = [
+      ['person_id', 'person', refs.person_id],
+      ['org_unit_id', 'org_unit', refs.org_unit_id],
+      ['org_role_id', 'org_role', refs.org_role_id],
+    ] as const;
+    const errors = [];
+    for (const [field, table, id] of checks) {
+      if (id && !(await rowExists(this.em, table, id))) errors.push({ field, message: `does not exist: ${id}` });
+    }
+    if (errors.length) throw new InvalidInputError(errors);
+  }
+
+  private async assertNoOpenDuplicate(personId: string, unitId: string, roleId: string | null, exceptId: string | null): Promise<void> {
+    const existing = await this.assignments.openDuplicate(personId, unitId, roleId, exceptId);
+    if (existing) throw duplicateAssignment(existing);
+  }
+
+  /** The checks above give the messages; the constraints settle races between concurrent writers. */
+  private async write(flush: () => Promise<void>, id: string): Promise<void> {
+    try {
+      await flush();
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === 'org_person_pkey') throw new ConflictError(`An assignment with id ${id} already exists.`);
+      if (constraint === 'org_person_active_uniq') throw duplicateAssignment();
+      if (constraint && FOREIGN_KEYS[constraint])
+        throw InvalidInputError.field(FOREIGN_KEYS[constraint], 'does not exist (it was deleted meanwhile)');
+      throw error;
+    }
+  }
+}
+
+function notFound(id: string): EntityNotFoundError {
+  return new EntityNotFoundError(`No org-person with id ${id}.`);
+}
+
+function duplicateAssignment(existing?: string): ConflictError {
+  return new ConflictError(
+    `This person already has an active assignment to this unit with this role${existing ? ` (org_person_id ${existing})` : ''}.`,
+  );
+}

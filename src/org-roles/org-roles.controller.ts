@@ -1,0 +1,46 @@
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { CreateOrgRoleDto, OrgRoleDto, OrgRoleIndexDto, UpdateOrgRoleDto } from './dto/org-role.dto.js';
+import { OrgRolesService } from './org-roles.service.js';
+
+const NOUN = 'org role';
+const CONFLICTS = 'Taken org_role_id, or the code is taken within the project.';
+
+/** 4HSE v2 OrgRole: roles people hold in units. */
+@ApiTags('OrgRole (4HSE)')
+@Controller('v2/org-role')
+export class OrgRolesController {
+  constructor(private readonly roles: OrgRolesService) {}
+
+  @IndexRoute(NOUN, OrgRoleDto, OrgRoleIndexDto, { filter: { name: 'manager' }, 'per-page': 20, page: 1, sort: 'code' })
+  index(@Body() body: OrgRoleIndexDto) {
+    return this.roles.index(body);
+  }
+
+  @ViewRoute(NOUN, OrgRoleDto)
+  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgRoleDto> {
+    return this.roles.view(id);
+  }
+
+  @CreateRoute(NOUN, OrgRoleDto, CONFLICTS)
+  create(@Body() dto: CreateOrgRoleDto): Promise<OrgRoleDto> {
+    return this.roles.create(dto);
+  }
+
+  @UpdateRoute(NOUN, OrgRoleDto, CONFLICTS)
+  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
+    return this.roles.update(id, dto);
+  }
+
+  @DeleteRoute(NOUN, 'the assignments that carry the role')
+  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+    return this.roles.remove(id, query);
+  }
+
+  @HistoricizeRoute(NOUN, OrgRoleDto)
+  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgRoleDto> {
+    return this.roles.historicize(id, dto);
+  }
+}

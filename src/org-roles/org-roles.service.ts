@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { violatedConstraint } from '../common/errors/database-errors.js';
+import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
+import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { assertValidity, historicizeDate, sentFields } from '../common/org-api/validity.js';
+import type { Page } from '../common/pagination/page.js';
+import { parseSort } from '../common/pagination/sort.js';
+import { parseEntityId } from '../common/validation/validation.js';
+import { OrgPersonRepository } from '../org-person/org-person.repository.js';
+import { ORG_ROLE_SORTS, type CreateOrgRoleDto, type OrgRoleDto, type OrgRoleIndexDto, type UpdateOrgRoleDto } from './dto/org-role.dto.js';
+import { OrgRoleSchema, type OrgRole } from './org-role.entity.js';
+import { OrgRoleRepository } from './org-role.repository.js';
+
+@Injectable()
+export class OrgRolesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly roles: OrgRoleRepository,
+    private readonly assignments: OrgPersonRepository,
+  ) {}
+
+  async index(body: OrgRoleIndexDto): Promise<Page<OrgRoleDto>> {
+    const page = body.pageRequest();
+    const { items, total } = await this.roles.list(
+      body.filter,
+      parseSort(body.sort, ORG_ROLE_SORTS),
+      page,
+      body.history ?? false,
+      new Date(),
+    );
+    return { items, total, page: page.page, perPage: page.perPage };
+  }
+
+  async view(rawId: unknown): Promise<OrgRoleDto> {
+    const id = parseEntityId(rawId);
+    const row = await this.roles.view(id, new Date());
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  async create(dto: CreateOrgRoleDto): Promise<OrgRoleDto> {
+    assertValidity(dto.valid_from, dto.valid_to);
+    const id = dto.org_role_id ?? randomUUID();
+    if (dto.code && (await this.roles.codeTaken(dto.project_id ?? null, dto.code, null))) throw codeTaken(dto.code);
+    const role = this.em.create(OrgRoleSchema, {
+      id,
+      code: dto.code ?? null,
+      name: dto.name,
+      description: dto.description ?? null,
+      projectId: dto.project_id ?? null,
+      validFrom: dto.valid_from ?? null,
+      validTo: dto.valid_to ?? null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    await this.write(() => this.em.persist(role).flush(), id, dto.code ?? null);
+    return this.view(id);
+  }
+
+  async update(rawId: unknown, dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
+    const id = parseEntityId(rawId);
+    const role = await this.find(id);
+    const sent = sentFields(dto);
+    if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
+    const next = {
+      code: sent.code === undefined ? (role.code ?? null) : sent.code,
+      name: sent.name ?? role.name,
+      description: sent.description === undefined ? (role.description ?? null) : sent.description,
+      projectId: sent.project_id === undefined ? (role.projectId ?? null) : sent.project_id,
+      validFrom: sent.valid_from === undefined ? (role.validFrom ?? null) : sent.valid_from,
+      validTo: sent.valid_to === undefined ? (role.validTo ?? null) : sent.valid_to,
+    };
+    assertValidity(next.validFrom, next.validTo);
+    if (next.code && (await this.roles.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
+    this.em.assign(role, { ...next, updatedAt: new Date() });
+    await this.write(() => this.em.flush(), id, next.code);
+    return this.view(id);
+  }
+
+  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgRoleDto> {
+    const id = parseEntityId(rawId);
+    const role = await this.find(id);
+    role.validTo = historicizeDate(role.validFrom, dto.date);
+    role.updatedAt = new Date();
+    await this.em.flush();
+    return this.view(id);
+  }
+
+  /** Related: the assignments that carry this role. */
+  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
+    const id = parseEntityId(rawId);
+    if (query.historicize) {
+      await this.historicize(id, {});
+      return;
+    }
+    const scope = { roleId: id };
+    await deleteWithRules(
+      this.em,
+      {
+        lock: (tx) => this.roles.lock(tx, id),
+        related: async (tx) => mergeRelated([await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT)]),
+        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
+        remove: (tx) => this.roles.delete(tx, id),
+        notFound: () => notFound(id),
+      },
+      query.force ?? false,
+    );
+  }
+
+  private async find(id: string): Promise<OrgRole> {
+    const role = await this.em.findOne(OrgRoleSchema, { id });
+    if (!role) throw notFound(id);
+    return role;
+  }
+
+  private async write(flush: () => Promise<void>, id: string, code: string | null): Promise<void> {
+    try {
+      await flush();
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === 'org_role_pkey') throw new ConflictError(`An org role with id ${id} already exists.`);
+      if (constraint === 'org_role_project_code_uniq') throw codeTaken(code ?? '');
+      throw error;
+    }
+  }
+}
+
+function notFound(id: string): EntityNotFoundError {
+  return new EntityNotFoundError(`No org-role with id ${id}.`);
+}
+
+function codeTaken(code: string): ConflictError {
+  return new ConflictError(`An org role with code ${code} already exists in this project.`);
+}

@@ -1,0 +1,24 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** A unit of the org chart; a tree through parentId. */
+export const OrgUnitSchema = defineEntity({
+  name: 'OrgUnit',
+  tableName: 'org_unit',
+  properties: {
+    id: p.uuid().primary(),
+    code: p.string().length(100).nullable(),
+    name: p.string().length(200),
+    description: p.string().length(2000).nullable(),
+    parentId: p.uuid().nullable(),
+    projectId: p.uuid().nullable(),
+    validFrom: p.datetime().nullable(),
+    validTo: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+export type OrgUnit = InferEntity<typeof OrgUnitSchema>;

@@ -1,0 +1,51 @@
+import { Body, Controller, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
+import { OrgUnitsService } from './org-units.service.js';
+
+const NOUN = 'org unit';
+const CONFLICTS = 'Taken org_unit_id, or the code is taken within the project.';
+
+/** 4HSE v2 OrgUnit: the org chart tree. */
+@ApiTags('OrgUnit (4HSE)')
+@Controller('v2/org-unit')
+export class OrgUnitsController {
+  constructor(private readonly units: OrgUnitsService) {}
+
+  @IndexRoute(NOUN, OrgUnitDto, OrgUnitIndexDto, {
+    filter: { project_id: 'b5a7d602-3fc9-4e2a-9d1a-6e5b4c8f7a01' },
+    'per-page': 20,
+    page: 1,
+    sort: 'name',
+  })
+  index(@Body() body: OrgUnitIndexDto) {
+    return this.units.index(body);
+  }
+
+  @ViewRoute(NOUN, OrgUnitDto)
+  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgUnitDto> {
+    return this.units.view(id);
+  }
+
+  @CreateRoute(NOUN, OrgUnitDto, CONFLICTS)
+  create(@Body() dto: CreateOrgUnitDto): Promise<OrgUnitDto> {
+    return this.units.create(dto);
+  }
+
+  @UpdateRoute(NOUN, OrgUnitDto, CONFLICTS)
+  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
+    return this.units.update(id, dto);
+  }
+
+  @DeleteRoute(NOUN, 'every descendant unit, and the assignments of the unit and of all descendants')
+  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+    return this.units.remove(id, query);
+  }
+
+  @HistoricizeRoute(NOUN, OrgUnitDto)
+  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgUnitDto> {
+    return this.units.historicize(id, dto);
+  }
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { OrgPersonModule } from '../org-person/org-person.module.js';
+import { OrgUnitRepository } from './org-unit.repository.js';
+import { OrgUnitsController } from './org-units.controller.js';
+import { OrgUnitsService } from './org-units.service.js';
+
+@Module({ imports: [OrgPersonModule], controllers: [OrgUnitsController], providers: [OrgUnitsService, OrgUnitRepository] })
+export class OrgUnitsModule {}

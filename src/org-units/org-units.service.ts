@@ -1,0 +1,162 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { violatedConstraint } from '../common/errors/database-errors.js';
+import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
+import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { assertValidity, historicizeDate, sentFields } from '../common/org-api/validity.js';
+import type { Page } from '../common/pagination/page.js';
+import { parseSort } from '../common/pagination/sort.js';
+import { parseEntityId } from '../common/validation/validation.js';
+import { rowExists } from '../common/query/exists.js';
+import { OrgPersonRepository } from '../org-person/org-person.repository.js';
+import { ORG_UNIT_SORTS, type CreateOrgUnitDto, type OrgUnitDto, type OrgUnitIndexDto, type UpdateOrgUnitDto } from './dto/org-unit.dto.js';
+import { OrgUnitSchema, type OrgUnit } from './org-unit.entity.js';
+import { OrgUnitRepository } from './org-unit.repository.js';
+
+const CYCLE = 'would create a cycle';
+
+@Injectable()
+export class OrgUnitsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly units: OrgUnitRepository,
+    private readonly assignments: OrgPersonRepository,
+  ) {}
+
+  async index(body: OrgUnitIndexDto): Promise<Page<OrgUnitDto>> {
+    const page = body.pageRequest();
+    const { items, total } = await this.units.list(
+      body.filter,
+      parseSort(body.sort, ORG_UNIT_SORTS),
+      page,
+      body.history ?? false,
+      new Date(),
+    );
+    return { items, total, page: page.page, perPage: page.perPage };
+  }
+
+  async view(rawId: unknown): Promise<OrgUnitDto> {
+    const id = parseEntityId(rawId);
+    const row = await this.units.view(id, new Date());
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  async create(dto: CreateOrgUnitDto): Promise<OrgUnitDto> {
+    assertValidity(dto.valid_from, dto.valid_to);
+    const id = dto.org_unit_id ?? randomUUID();
+    const parentId = dto.parent_org_unit_id ?? null;
+    if (parentId && !(await rowExists(this.em, 'org_unit', parentId))) throw missingParent(parentId);
+    if (dto.code && (await this.units.codeTaken(dto.project_id ?? null, dto.code, null))) throw codeTaken(dto.code);
+    const unit = this.em.create(OrgUnitSchema, {
+      id,
+      code: dto.code ?? null,
+      name: dto.name,
+      description: dto.description ?? null,
+      parentId,
+      projectId: dto.project_id ?? null,
+      validFrom: dto.valid_from ?? null,
+      validTo: dto.valid_to ?? null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    await this.write(() => this.em.persist(unit).flush(), id, dto.code ?? null);
+    return this.view(id);
+  }
+
+  /** Partial update; a new parent must exist and must not be the unit or one of its descendants. */
+  async update(rawId: unknown, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
+    const id = parseEntityId(rawId);
+    const unit = await this.find(id);
+    const sent = sentFields(dto);
+    if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
+    const next = {
+      code: sent.code === undefined ? (unit.code ?? null) : sent.code,
+      name: sent.name ?? unit.name,
+      description: sent.description === undefined ? (unit.description ?? null) : sent.description,
+      parentId: sent.parent_org_unit_id === undefined ? (unit.parentId ?? null) : sent.parent_org_unit_id,
+      projectId: sent.project_id === undefined ? (unit.projectId ?? null) : sent.project_id,
+      validFrom: sent.valid_from === undefined ? (unit.validFrom ?? null) : sent.valid_from,
+      validTo: sent.valid_to === undefined ? (unit.validTo ?? null) : sent.valid_to,
+    };
+    assertValidity(next.validFrom, next.validTo);
+    if (next.parentId && next.parentId !== (unit.parentId ?? null)) {
+      if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+      if (!(await rowExists(this.em, 'org_unit', next.parentId))) throw missingParent(next.parentId);
+      if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+    }
+    if (next.code && (await this.units.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
+    this.em.assign(unit, { ...next, updatedAt: new Date() });
+    await this.write(() => this.em.flush(), id, next.code);
+    return this.view(id);
+  }
+
+  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgUnitDto> {
+    const id = parseEntityId(rawId);
+    const unit = await this.find(id);
+    unit.validTo = historicizeDate(unit.validFrom, dto.date);
+    unit.updatedAt = new Date();
+    await this.em.flush();
+    return this.view(id);
+  }
+
+  /** Related: every descendant unit and the assignments of the unit and all descendants. */
+  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
+    const id = parseEntityId(rawId);
+    if (query.historicize) {
+      await this.historicize(id, {});
+      return;
+    }
+    const scope = { unitSubtreeOf: id };
+    await deleteWithRules(
+      this.em,
+      {
+        lock: (tx) => this.units.lockSubtree(tx, id),
+        related: async (tx) => {
+          const units = await this.units.descendants(tx, id, RELATED_ITEMS_LIMIT);
+          return mergeRelated([units, await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT - units.items.length)]);
+        },
+        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
+        remove: (tx) => this.units.deleteSubtree(tx, id),
+        notFound: () => notFound(id),
+      },
+      query.force ?? false,
+    );
+  }
+
+  private async find(id: string): Promise<OrgUnit> {
+    const unit = await this.em.findOne(OrgUnitSchema, { id });
+    if (!unit) throw notFound(id);
+    return unit;
+  }
+
+  /** The checks above give the messages; constraints and the cycle trigger settle races. */
+  private async write(flush: () => Promise<void>, id: string, code: string | null): Promise<void> {
+    try {
+      await flush();
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === 'org_unit_pkey') throw new ConflictError(`An org unit with id ${id} already exists.`);
+      if (constraint === 'org_unit_project_code_uniq') throw codeTaken(code ?? '');
+      if (constraint === 'org_unit_parent_id_fkey')
+        throw InvalidInputError.field('parent_org_unit_id', 'does not exist (it was deleted meanwhile)');
+      if (constraint === 'org_unit_no_cycle' || constraint === 'org_unit_not_own_parent')
+        throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+      throw error;
+    }
+  }
+}
+
+function notFound(id: string): EntityNotFoundError {
+  return new EntityNotFoundError(`No org-unit with id ${id}.`);
+}
+
+function missingParent(id: string): InvalidInputError {
+  return InvalidInputError.field('parent_org_unit_id', `does not exist: ${id}`);
+}
+
+function codeTaken(code: string): ConflictError {
+  return new ConflictError(`An org unit with code ${code} already exists in this project.`);
+}
