@@ -5,10 +5,19 @@ import { TokensModule } from '../../tokens/tokens.module.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { BearerStrategy } from './bearer.strategy.js';
 import { PermissionsGuard } from './permissions.guard.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
 
-/** Authentication then authorization, as global guards in this order: deny by default. */
+/**
+ * Global guards, in this order: authentication (deny by default), the per-token rate limit, then
+ * scope and site-role authorization.
+ */
 @Module({
   imports: [PassportModule.register({ session: false }), TokensModule],
-  providers: [BearerStrategy, { provide: APP_GUARD, useClass: BearerAuthGuard }, { provide: APP_GUARD, useClass: PermissionsGuard }],
+  providers: [
+    BearerStrategy,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+    { provide: APP_GUARD, useClass: PermissionsGuard },
+  ],
 })
 export class AuthModule {}
