@@ -150,13 +150,25 @@ export class OrgPersonRepository {
     await sql(tx, `delete from org_person a where ${predicate}`, [param]);
   }
 
-  /** An open (not historicized) assignment with the same person, unit and role, other than `exceptId`. */
-  async openDuplicate(personId: string, unitId: string, roleId: string | null, exceptId: string | null): Promise<string | undefined> {
+  /**
+   * Another assignment of the same person, unit and role (other than `exceptId`) that has not ended
+   * at `at` and whose period overlaps [from, to). Ended assignments never conflict, so a historicized
+   * assignment can be created again.
+   */
+  async activeDuplicate(
+    candidate: { personId: string; unitId: string; roleId: string | null; from: Date | null; to: Date | null },
+    exceptId: string | null,
+    at: Date,
+  ): Promise<string | undefined> {
+    if (candidate.to && candidate.to.getTime() <= at.getTime()) return undefined;
     const rows = await sql<{ id: string }>(
       this.em,
-      `select id from org_person where person_id = ? and org_unit_id = ? and org_role_id is not distinct from ?::uuid
-         and valid_to is null and id is distinct from ?::uuid limit 1`,
-      [personId, unitId, roleId, exceptId],
+      `select id from org_person
+        where person_id = ? and org_unit_id = ? and org_role_id is not distinct from ?::uuid and id is distinct from ?::uuid
+          and (valid_to is null or valid_to > ?::timestamptz)
+          and tstzrange(valid_from, valid_to) && tstzrange(?::timestamptz, ?::timestamptz)
+        limit 1`,
+      [candidate.personId, candidate.unitId, candidate.roleId, exceptId, at, candidate.from, candidate.to],
     );
     return rows[0]?.id;
   }

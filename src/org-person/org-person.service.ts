@@ -60,7 +60,10 @@ export class OrgPersonService {
     const id = dto.org_person_id ?? randomUUID();
     const roleId = dto.org_role_id ?? null;
     await this.assertReferencesExist({ person_id: dto.person_id, org_unit_id: dto.org_unit_id, org_role_id: roleId });
-    if (!dto.valid_to) await this.assertNoOpenDuplicate(dto.person_id, dto.org_unit_id, roleId, null);
+    await this.assertNoActiveDuplicate(
+      { personId: dto.person_id, unitId: dto.org_unit_id, roleId, from: dto.valid_from ?? null, to: dto.valid_to ?? null },
+      null,
+    );
     const entity = this.em.create(OrgPersonSchema, {
       id,
       personId: dto.person_id,
@@ -94,7 +97,10 @@ export class OrgPersonService {
       org_unit_id: sent.org_unit_id ?? undefined,
       org_role_id: sent.org_role_id ?? undefined,
     });
-    if (!next.validTo) await this.assertNoOpenDuplicate(next.personId, next.orgUnitId, next.orgRoleId, id);
+    await this.assertNoActiveDuplicate(
+      { personId: next.personId, unitId: next.orgUnitId, roleId: next.orgRoleId, from: next.validFrom, to: next.validTo },
+      id,
+    );
     this.em.assign(entity, { ...next, updatedAt: new Date() });
     await this.write(() => this.em.flush(), id);
     return this.view(id);
@@ -103,7 +109,7 @@ export class OrgPersonService {
   async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgPersonDto> {
     const id = parseEntityId(rawId);
     const entity = await this.find(id);
-    entity.validTo = historicizeDate(entity.validFrom, dto.date);
+    entity.validTo = historicizeDate(entity.validFrom, entity.validTo, dto.date);
     entity.updatedAt = new Date();
     await this.em.flush();
     return this.view(id);
@@ -150,8 +156,11 @@ export class OrgPersonService {
     if (errors.length) throw new InvalidInputError(errors);
   }
 
-  private async assertNoOpenDuplicate(personId: string, unitId: string, roleId: string | null, exceptId: string | null): Promise<void> {
-    const existing = await this.assignments.openDuplicate(personId, unitId, roleId, exceptId);
+  private async assertNoActiveDuplicate(
+    candidate: Parameters<OrgPersonRepository['activeDuplicate']>[0],
+    exceptId: string | null,
+  ): Promise<void> {
+    const existing = await this.assignments.activeDuplicate(candidate, exceptId, new Date());
     if (existing) throw duplicateAssignment(existing);
   }
 

@@ -83,7 +83,7 @@ export class OrgRolesService {
   async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgRoleDto> {
     const id = parseEntityId(rawId);
     const role = await this.find(id);
-    role.validTo = historicizeDate(role.validFrom, dto.date);
+    role.validTo = historicizeDate(role.validFrom, role.validTo, dto.date);
     role.updatedAt = new Date();
     await this.em.flush();
     return this.view(id);

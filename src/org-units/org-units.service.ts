@@ -96,7 +96,7 @@ export class OrgUnitsService {
   async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgUnitDto> {
     const id = parseEntityId(rawId);
     const unit = await this.find(id);
-    unit.validTo = historicizeDate(unit.validFrom, dto.date);
+    unit.validTo = historicizeDate(unit.validFrom, unit.validTo, dto.date);
     unit.updatedAt = new Date();
     await this.em.flush();
     return this.view(id);

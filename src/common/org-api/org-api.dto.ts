@@ -1,5 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../pagination/page.js';
 import { DeleteQueryDto } from '../http/delete-query.dto.js';
 import { ToDate, ToUuid } from '../validation/validation.js';
@@ -19,6 +19,20 @@ export function UuidField(options: { description: string; nullable?: boolean; ex
       example: options.example,
     })(target, key);
     IsOptional()(target, key);
+    ToUuid()(target, key);
+    IsString(UUID_MESSAGE)(target, key);
+    Matches(UUID_PATTERN, UUID_MESSAGE)(target, key);
+  };
+}
+
+/**
+ * A required UUID field. No IsOptional here: class-validator skips every other rule, IsDefined
+ * included, once IsOptional sees undefined or null.
+ */
+export function RequiredUuidField(options: { description: string; example?: string }) {
+  return (target: object, key: string) => {
+    ApiProperty({ type: String, format: 'uuid', description: options.description, example: options.example })(target, key);
+    IsDefined({ message: 'is required' })(target, key);
     ToUuid()(target, key);
     IsString(UUID_MESSAGE)(target, key);
     Matches(UUID_PATTERN, UUID_MESSAGE)(target, key);

@@ -5,9 +5,15 @@ export function assertValidity(from: Date | null | undefined, to: Date | null | 
   if (from && to && to.getTime() <= from.getTime()) throw InvalidInputError.field(field, 'must be later than valid_from');
 }
 
-/** The valid_to a historicize sets: the given date or now, never before valid_from. */
-export function historicizeDate(validFrom: Date | null | undefined, date: Date | undefined): Date {
-  const at = date ?? new Date();
+/**
+ * The valid_to a historicize sets: the given date, or now. Without a date, a row that already ended
+ * keeps its earlier end (moving it to now would make it look active in between). Never at or before
+ * valid_from.
+ */
+export function historicizeDate(validFrom: Date | null | undefined, validTo: Date | null | undefined, date: Date | undefined): Date {
+  const now = new Date();
+  if (date === undefined && validTo && validTo.getTime() <= now.getTime()) return validTo;
+  const at = date ?? now;
   if (validFrom && at.getTime() <= validFrom.getTime()) throw InvalidInputError.field('date', 'must be later than valid_from');
   return at;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../common/org-api/org-api.dto.js';
+import { IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { BoolField, DateField, IndexRequestBase, RequiredUuidField, TextField, UuidField } from '../../common/org-api/org-api.dto.js';
 
 const EX = {
   assignment: '5f0c3b7e-4f43-4e0b-9a52-1f3f1c2d9a10',
@@ -15,12 +15,10 @@ export class CreateOrgPersonDto {
   @UuidField({ description: 'Optional client-supplied id; a taken id is 409.', example: EX.assignment })
   org_person_id?: string;
 
-  @UuidField({ description: 'The person (must exist).', example: EX.person })
-  @IsDefined({ message: 'is required' })
+  @RequiredUuidField({ description: 'The person (must exist).', example: EX.person })
   person_id!: string;
 
-  @UuidField({ description: 'The org unit (must exist).', example: EX.unit })
-  @IsDefined({ message: 'is required' })
+  @RequiredUuidField({ description: 'The org unit (must exist).', example: EX.unit })
   org_unit_id!: string;
 
   @UuidField({ description: 'The role (optional; must exist when given).', nullable: true, example: EX.role })
