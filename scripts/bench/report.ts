@@ -1,0 +1,118 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { LoadSettings, OperationResult, RunSummary } from './types.js';
+
+export interface DatasetReport {
+  readonly name: string;
+  readonly description: string;
+  readonly rows: number;
+  /** True when this run (re)wrote the rows, false when they were already there. */
+  readonly reseeded: boolean;
+  /** Seconds the seeding took, null when skipped. */
+  readonly seedSeconds: number | null;
+}
+
+/** Everything a run measured, as written to bench-results/<timestamp>.json. */
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** The arguments given to the harness. */
+  readonly arguments: readonly string[];
+  readonly machine: {
+    readonly cpus: number;
+    readonly availableParallelism: number;
+    readonly cpuModel: string;
+    readonly memoryGiB: number;
+    readonly platform: string;
+    readonly arch: string;
+    readonly release: string;
+    /** 1, 5 and 15 minute load averages before the runs. */
+    readonly loadAverage: readonly number[];
+  };
+  readonly node: string;
+  readonly database: {
+    readonly source: string;
+    /** host:port/database, no credentials. */
+    readonly location: string;
+    readonly serverVersion: string;
+  };
+  readonly app: { readonly env: string; readonly poolMax: number };
+  readonly load: LoadSettings & { readonly tool: string; readonly inProcess: true };
+  readonly datasets: readonly DatasetReport[];
+  readonly results: readonly OperationResult[];
+  /** False when any operation answered anything but 2xx or failed to answer. */
+  readonly ok: boolean;
+}
+
+const fixed = (value: number | null, digits: number) => (value === null ? '-' : value.toFixed(digits));
+
+function statusList(run: RunSummary): string {
+  return Object.entries(run.statusCodes)
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, count]) => `${status} x${count}`)
+    .join(', ');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The human-readable report: context lines, the results table, then what went wrong, if anything. */
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `Organigram benchmark, ${report.startedAt}`,
+    `machine:  ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform} ${m.arch}, load average ${m.loadAverage.join(' ')} before the runs`,
+    `node:     ${report.node}; app NODE_ENV=${report.app.env}, DB_POOL_MAX=${report.app.poolMax}, logs silent, rate limit off`,
+    `database: ${report.database.location} (${report.database.source}), PostgreSQL ${report.database.serverVersion}`,
+    `data:     ${report.datasets.map((d) => `${d.name} ${d.rows.toLocaleString('en-US')} rows${d.reseeded ? ` (seeded in ${d.seedSeconds} s)` : ''}`).join(', ')}`,
+    `load:     ${report.load.tool} in the same process as the app, ${report.load.connections} connections, ` +
+      `${report.load.warmup > 0 ? `${report.load.warmup} s warm-up (discarded) + ` : 'no warm-up, '}${report.load.duration} s measured per operation`,
+    '',
+  ];
+  const header = ['operation', 'request', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'result'];
+  const rows = report.results.map((r) => [
+    r.operation,
+    `${r.method} ${r.path}`,
+    fixed(r.measured.requestsPerSecond, 1),
+    fixed(r.measured.latencyMs.p50, 2),
+    fixed(r.measured.latencyMs.p99, 2),
+    String(r.measured.responses),
+    String(r.measured.non2xx),
+    String(r.measured.errors),
+    r.ok ? 'ok' : 'FAILED',
+  ]);
+  lines.push(table(header, rows, new Set([2, 3, 4, 5, 6, 7])));
+  lines.push(
+    '',
+    'req/s: mean of per-second samples, all responses. Latency percentiles: 2xx responses only. errors: no answer (includes timeouts).',
+  );
+
+  for (const r of report.results.filter((x) => !x.ok)) {
+    const parts = [
+      r.measured.non2xx > 0 ? `${r.measured.non2xx} non-2xx in the measured run (${statusList(r.measured)})` : '',
+      r.warmup.non2xx > 0 ? `${r.warmup.non2xx} non-2xx in the warm-up (${statusList(r.warmup)})` : '',
+      r.measured.errors + r.warmup.errors > 0
+        ? `${r.measured.errors + r.warmup.errors} errors (${r.measured.timeouts + r.warmup.timeouts} timeouts)`
+        : '',
+      r.preflight ? `first request answered ${r.preflight.status}: ${r.preflight.body}` : '',
+    ].filter(Boolean);
+    lines.push(`FAILED ${r.operation}: ${parts.join('; ')}. Its figures are not a valid measurement.`);
+  }
+  return lines.join('\n');
+}
+
+/** Writes the report to <root>/bench-results/<startedAt>.json and returns the path relative to root. */
+export function writeReport(root: string, report: BenchReport): string {
+  const dir = join(root, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${report.startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return relative(root, file);
+}

@@ -1,0 +1,116 @@
+/**
+ * The benchmark's vocabulary. A dataset seeds rows into the bench database and hands the operations
+ * the values they draw from (fixtures); an operation is one HTTP request shape that autocannon repeats.
+ * Adding a dataset: a module like people.dataset.ts plus an entry in DATASETS (bench.ts). Adding an
+ * operation: an entry in OPERATIONS (operations.ts).
+ */
+
+/** Runs one SQL statement (`?` placeholders) on the bench database and returns its rows. */
+export type Sql = <Row extends object = Record<string, unknown>>(query: string, params?: readonly unknown[]) => Promise<Row[]>;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Dataset<F> {
+  /** Short identifier, used in logs and results (`people`). */
+  readonly name: string;
+  /** One line: what seed() writes. */
+  readonly description: string;
+  /** Datasets whose rows this one references. They are seeded first; reseeding one of them reseeds this one too. */
+  readonly dependsOn: readonly Dataset<unknown>[];
+  /** True when the rows are already there as seed() leaves them, so a rerun can skip seeding. */
+  isSeeded(sql: Sql): Promise<boolean>;
+  /**
+   * Replaces the dataset's rows, in one transaction (statement timeout lifted). Set-based SQL only:
+   * INSERT ... SELECT FROM generate_series, never one insert per row. The harness runs VACUUM ANALYZE
+   * afterwards, so fresh rows have statistics and autovacuum does not wake up in the middle of a run.
+   */
+  seed(sql: Sql): Promise<void>;
+  /** Rows the dataset has now (for the report). */
+  count(sql: Sql): Promise<number>;
+  /** Values the operations draw from (real keys of seeded rows), read once before the runs. */
+  fixtures(sql: Sql): Promise<F>;
+}
+
+/** The fixtures of every seeded dataset, looked up by the dataset itself so the value keeps its type. */
+export class Fixtures {
+  private readonly values = new Map<Dataset<unknown>, unknown>();
+
+  set<F>(dataset: Dataset<F>, value: F): void {
+    this.values.set(dataset, value);
+  }
+
+  get<F>(dataset: Dataset<F>): F {
+    if (!this.values.has(dataset)) throw new Error(`no fixtures for dataset ${dataset.name}: is it listed in the operation's datasets?`);
+    return this.values.get(dataset) as F;
+  }
+}
+
+/** The part of a request that may change from one request to the next. */
+export interface RequestVariant {
+  readonly path: string;
+  readonly body?: JsonValue;
+}
+
+export interface Operation {
+  /** Unique, short: the row label in the report and the key in the JSON results. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** The request path; with `vary`, the template shown in the report (`/api/v2/data/people/{email}`). */
+  readonly path: string;
+  /** JSON body of every request (sent with Content-Type: application/json). */
+  readonly body?: JsonValue;
+  /** Datasets that must be seeded, and whose fixtures `vary` may read. */
+  readonly datasets: readonly Dataset<unknown>[];
+  /**
+   * Varies the requests: called once per run with the fixtures, it returns the generator of each
+   * request's path (and body). Runs on autocannon's hot path: keep it to an array pick and a string.
+   */
+  readonly vary?: (fixtures: Fixtures) => () => RequestVariant;
+}
+
+export interface LoadSettings {
+  /** Seconds measured. */
+  readonly duration: number;
+  /** Seconds of warm-up before each measured run, discarded. */
+  readonly warmup: number;
+  readonly connections: number;
+}
+
+/** One autocannon run, reduced to what the report needs. */
+export interface RunSummary {
+  /** Seconds actually run. */
+  readonly seconds: number;
+  /** Responses received, whatever their status. */
+  readonly responses: number;
+  /** Mean of autocannon's per-second samples (all responses). */
+  readonly requestsPerSecond: number;
+  /** Of 2xx responses only, from their exact (sub-millisecond) times; null when there were none. */
+  readonly latencyMs: {
+    readonly p50: number | null;
+    readonly p90: number | null;
+    readonly p99: number | null;
+    readonly max: number | null;
+  };
+  readonly non2xx: number;
+  /** Count per HTTP status. */
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** Connection errors and timeouts (no response at all). */
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Operating system load average (1 min) when the run started: a noise indicator. */
+  readonly loadAverage: number;
+}
+
+export interface OperationResult {
+  readonly operation: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** True when every response of the warm-up and the measured run was 2xx and none failed. */
+  readonly ok: boolean;
+  /** Status and start of the body of the one request sent before the runs, when it was not 2xx. */
+  readonly preflight: { readonly status: number; readonly body: string } | null;
+  readonly warmup: RunSummary;
+  readonly measured: RunSummary;
+}
