@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,21 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /**
+ * The 4HSE routes serve `/view/{id}` and `/view?id=` from one handler, so Swagger gives both paths the
+ * same parameter list. OpenAPI wants a path parameter exactly where the template has it, and required.
+ */
+export function normalizePathParameters(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const operation of Object.values(item) as { parameters?: { in?: string; name?: string; required?: boolean }[] }[]) {
+      if (!operation || typeof operation !== 'object' || !Array.isArray(operation.parameters)) continue;
+      operation.parameters = operation.parameters
+        .filter((p) => p.in !== 'path' || path.includes(`{${p.name}}`))
+        .map((p) => (p.in === 'path' ? { ...p, required: true } : p));
+    }
+  }
+}
+
+/**
  * Builds the whole application exactly as production runs it; main.ts and every e2e test use this,
  * so tests exercise the real adapter, hooks, filters, pipes and docs.
  */
@@ -35,7 +50,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     genReqId: requestIdOf,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 1000 },
-    return503OnClosing: true,
+    // Requests already on open connections are served while closing; new connections are refused.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
@@ -107,6 +123,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       .build(),
     { extraModels: [ProblemDetails] },
   );
+  normalizePathParameters(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 
   await app.init();

@@ -6,7 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface EmbeddedDatabase {
   /** Connection URL of the running server (database `organigram`). */
   readonly url: string;
+  /** Fast shutdown (SIGINT): sessions are terminated, the data is kept unless throwaway. */
   stop(): Promise<void>;
+  /** Starts the server again after a stop or a crash (the fault suite restarts it at will). */
+  restart(): Promise<void>;
+  /** The postmaster's pid, while it runs. */
+  pid(): number | undefined;
 }
 
 export interface EmbeddedOptions {
@@ -118,7 +123,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     const running = runningPostmaster(options.dataDir);
     if (running && inUse(running)) {
       // Another Organigram process (the server, while the token CLI runs) owns it: share, never stop it.
-      return { url: urlFor(running.port, database), stop: () => Promise.resolve() };
+      return {
+        url: urlFor(running.port, database),
+        stop: () => Promise.resolve(),
+        restart: () => Promise.resolve(),
+        pid: () => runningPostmaster(options.dataDir)?.pid,
+      };
     }
     if (running) await stopOrphan(running);
   }
@@ -160,5 +170,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return {
     url: urlFor(options.port, database),
     stop: () => pg.stop(),
+    restart: () => pg.start(),
+    pid: () => runningPostmaster(options.dataDir)?.pid,
   };
 }

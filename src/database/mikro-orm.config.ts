@@ -4,6 +4,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
+import { guardPool } from './pool-guard.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The project root, both from src/database (ts sources) and dist/src/database (build output). */
@@ -37,6 +38,7 @@ export function ormConfig(config: AppConfig, url: string): Options {
       idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
       application_name: 'organigram',
       keepAlive: true,
+      onPoolCreated: guardPool,
     },
     migrations: {
       tableName: 'mikro_orm_migrations',

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/authorize.decorator.js';
-import { ProblemDetails } from '../common/errors/problem.js';
+import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('Health')
@@ -20,7 +20,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: the database answers' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
-  @ApiResponse({ status: 503, type: ProblemDetails, description: 'Database unavailable (Retry-After).' })
+  @ApiProblem(503, 'Database unavailable (Retry-After).')
   ready() {
     return this.health.ready();
   }

@@ -1,18 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authorize } from '../common/auth/authorize.decorator.js';
 import { Scope } from '../common/auth/scopes.js';
 import { SiteRole } from '../common/auth/site-roles.js';
-import { ProblemDetails } from '../common/errors/problem.js';
+import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { Created } from '../common/http/created.decorator.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
@@ -23,7 +14,7 @@ const READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
 const WRITE = { scope: Scope.Api, minRole: SiteRole.PowerUser } as const;
 const DELETE = { ...WRITE, escalate: { query: 'force', minRole: SiteRole.Administrator } } as const;
 const EMAIL_PARAM = { name: 'email', example: 'ada.lovelace@example.com', description: 'Matched case-insensitively.' };
-const problem = (status: number, description: string) => ApiResponse({ status, description, type: ProblemDetails });
+const problem = ApiProblem;
 
 /** Opsera People data-mapping API (camelCase, `{count, data}` lists). */
 @ApiTags('People (Opsera)')

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Created } from '../common/http/created.decorator.js';
 import { Authorize } from '../common/auth/authorize.decorator.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { Scope } from '../common/auth/scopes.js';
 import { SiteRole } from '../common/auth/site-roles.js';
-import { ProblemDetails } from '../common/errors/problem.js';
+import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { PageQueryDto } from '../common/pagination/page.js';
 import { CreatedTokenDto, CreateTokenDto, TokenDto, TokenListDto } from './dto/token.dto.js';
@@ -30,7 +30,7 @@ export class TokensController {
     type: CreatedTokenDto,
     headers: { Location: { description: 'URL of the new token.', schema: { type: 'string' } } },
   })
-  @ApiResponse({ status: 400, type: ProblemDetails, description: 'Invalid field.' })
+  @ApiProblem(400, 'Invalid field.')
   create(@Body() dto: CreateTokenDto, @CurrentPrincipal() actor: Principal): Promise<CreatedTokenDto> {
     return this.tokens.createFromRequest(dto, actor);
   }
@@ -39,7 +39,7 @@ export class TokensController {
   @Authorize(MANAGE)
   @ApiOperation({ summary: 'List API tokens (never their secrets)' })
   @Paginated(ListShape.Envelope, TokenListDto, 'Tokens, newest first.')
-  @ApiResponse({ status: 400, type: ProblemDetails, description: 'Bad paging parameter.' })
+  @ApiProblem(400, 'Bad paging parameter.')
   list(@Query() query: PageQueryDto) {
     return this.tokens.list(query.toPageRequest());
   }
@@ -48,8 +48,8 @@ export class TokensController {
   @Authorize(MANAGE)
   @ApiOperation({ summary: 'View an API token (never its secret)' })
   @ApiOkResponse({ type: TokenDto })
-  @ApiResponse({ status: 400, type: ProblemDetails, description: 'Malformed id.' })
-  @ApiResponse({ status: 404, type: ProblemDetails, description: 'No such token.' })
+  @ApiProblem(400, 'Malformed id.')
+  @ApiProblem(404, 'No such token.')
   get(@Param('id') id: string): Promise<TokenDto> {
     return this.tokens.get(id);
   }
@@ -59,8 +59,8 @@ export class TokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API token', description: 'Takes effect on the next request. Idempotent.' })
   @ApiNoContentResponse({ description: 'Revoked.' })
-  @ApiResponse({ status: 400, type: ProblemDetails, description: 'Malformed id.' })
-  @ApiResponse({ status: 404, type: ProblemDetails, description: 'No such token.' })
+  @ApiProblem(400, 'Malformed id.')
+  @ApiProblem(404, 'No such token.')
   revoke(@Param('id') id: string, @CurrentPrincipal() actor: Principal): Promise<void> {
     return this.tokens.revoke(id, actor);
   }

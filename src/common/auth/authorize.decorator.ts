@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
-import { ProblemDetails } from '../errors/problem.js';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiProblem } from '../errors/api-problem.decorator.js';
 import { AUTHORIZE_KEY, IS_PUBLIC_KEY } from './auth.constants.js';
 import type { Scope } from './scopes.js';
 import type { SiteRole } from './site-roles.js';
@@ -28,10 +28,10 @@ export function Authorize(options: AuthorizeOptions): MethodDecorator & ClassDec
   return applyDecorators(
     SetMetadata(AUTHORIZE_KEY, options),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiResponse({ status: 401, description: 'Missing, unknown, expired or revoked token.', type: ProblemDetails }),
-    ApiResponse({ status: 403, description: `The token lacks the scope or role. ${roleText}`, type: ProblemDetails }),
-    ApiResponse({ status: 429, description: 'Rate limit of the token exceeded (see Retry-After).', type: ProblemDetails }),
-    ApiResponse({ status: 503, description: 'Database unavailable (see Retry-After).', type: ProblemDetails }),
+    ApiProblem(401, 'Missing, unknown, expired or revoked token.'),
+    ApiProblem(403, `The token lacks the scope or role. ${roleText}`),
+    ApiProblem(429, 'Rate limit of the token exceeded (see Retry-After).'),
+    ApiProblem(503, 'Database unavailable (see Retry-After).'),
   );
 }
 

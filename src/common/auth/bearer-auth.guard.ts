@@ -1,6 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { isErrorLike } from '../errors/database-errors.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import { BEARER_STRATEGY, IS_PUBLIC_KEY } from './auth.constants.js';
 
@@ -18,7 +19,7 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
 
   override handleRequest<T>(err: unknown, user: T | false, info: unknown): T {
     // A database failure during the lookup must surface as such (503), never as a 401.
-    if (err) throw err instanceof Error ? err : new Error('authentication failed');
+    if (err) throw isErrorLike(err) ? err : new Error('authentication failed');
     if (!user) {
       const presented = typeof info === 'string' && info.includes('invalid_token');
       throw new UnauthorizedError(

@@ -65,9 +65,17 @@ function codeOf(error: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * True for anything shaped like an Error. Not `instanceof Error`: errors raised by Node's own modules
+ * (net, tls) come from another realm under test runners that use vm contexts, and would not match.
+ */
+export function isErrorLike(error: unknown): error is Error {
+  return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
+}
+
 /** Classifies an error that came from the database layer; undefined when it did not. */
 export function classifyDatabaseError(error: unknown): DatabaseFailure | undefined {
-  if (!(error instanceof Error)) return undefined;
+  if (!isErrorLike(error)) return undefined;
   const fields = error as unknown as Record<string, unknown>;
   const code = codeOf(fields);
   if (code !== undefined) {

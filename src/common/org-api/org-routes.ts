@@ -3,7 +3,7 @@ import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, A
 import { Authorize } from '../auth/authorize.decorator.js';
 import { Scope } from '../auth/scopes.js';
 import { SiteRole } from '../auth/site-roles.js';
-import { ProblemDetails } from '../errors/problem.js';
+import { ApiProblem } from '../errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../pagination/pagination.interceptor.js';
 import { HistoricizeDto } from './org-api.dto.js';
 
@@ -12,7 +12,7 @@ export const ORG_READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
 export const ORG_WRITE = { scope: Scope.Api, minRole: SiteRole.PowerUser } as const;
 export const ORG_DELETE = { ...ORG_WRITE, escalate: { query: 'force', minRole: SiteRole.Administrator } } as const;
 
-const problem = (status: number, description: string) => ApiResponse({ status, description, type: ProblemDetails });
+const problem = ApiProblem;
 const idParam = ApiParam({
   name: 'id',
   required: false,

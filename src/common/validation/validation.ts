@@ -73,11 +73,20 @@ export function normalizeUuid(value: unknown): string | undefined {
 /** Normalizes an id field (dashed or 32 hex); invalid values stay as they are for @Matches/@IsUUID to reject. */
 export const ToUuid = () => Transform(({ value }: { value: unknown }) => (value === null ? null : (normalizeUuid(value) ?? value)));
 
-/** ISO 8601 timestamp with a time zone or a bare date. */
-export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+/**
+ * ISO 8601: a bare date (read as UTC midnight) or a date-time WITH its offset (Z or +hh:mm). A
+ * date-time without an offset is refused: it would be read in the server's time zone.
+ */
+export const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
 
+/** A real calendar date only: 2026-02-31 is refused, not rolled over into March. */
 export function parseDate(value: unknown): Date | undefined {
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) return undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = ISO_DATE_TIME.exec(value);
+  if (!match) return undefined;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
