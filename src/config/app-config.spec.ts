@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected loadConfig(${JSON.stringify(env)}) to throw`);
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      env: 'development',
+      http: {
+        host: '0.0.0.0',
+        port: 3000,
+        bodyLimitBytes: 1024 * 1024,
+        trustProxy: false,
+        corsOrigins: '*',
+        shutdownGraceMs: 10_000,
+      },
+      database: {
+        url: undefined,
+        migrateOnStart: true,
+        embedded: { dataDir: resolve('.data/postgres'), port: 54329 },
+        poolMax: 10,
+        acquireTimeoutMs: 3_000,
+        statementTimeoutMs: 15_000,
+        lockTimeoutMs: 5_000,
+        idleInTransactionTimeoutMs: 30_000,
+        retryAfterSeconds: 5,
+      },
+      auth: { compat: false, lastUsedWriteIntervalMs: 60_000 },
+      rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000 },
+      log: { level: 'info' },
+    });
+  });
+
+  it('keeps the embedded data under .data/ in the working directory', () => {
+    expect(loadConfig({}).database.embedded.dataDir).toBe(resolve(process.cwd(), '.data', 'postgres'));
+  });
+
+  it('reads the variables it documents', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://u:p@db.internal:6543/directory',
+      DB_MIGRATE_ON_START: 'false',
+      AUTH_COMPAT: 'true',
+      BODY_LIMIT_BYTES: '2048',
+      CORS_ORIGINS: 'https://a.example.com, https://b.example.com',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    });
+    expect(config.http.port).toBe(8080);
+    expect(config.database.url).toBe('postgresql://u:p@db.internal:6543/directory');
+    expect(config.database.migrateOnStart).toBe(false);
+    expect(config.auth.compat).toBe(true);
+    expect(config.http.bodyLimitBytes).toBe(2048);
+    expect(config.http.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(config.log.level).toBe('warn');
+    expect(config.env).toBe('production');
+  });
+
+  it('treats an empty DATABASE_URL as unset (embedded database)', () => {
+    expect(loadConfig({ DATABASE_URL: '  ' }).database.url).toBeUndefined();
+  });
+
+  it.each(['yes', 'on', '1', 'TRUE'])('reads %p as true for a switch', (value) => {
+    expect(loadConfig({ AUTH_COMPAT: value }).auth.compat).toBe(true);
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
+    [{ DATABASE_URL: 'localhost:5432/organigram' }, /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\//],
+    [
+      { DATABASE_URL: 'mysql://u:p@localhost:3306/organigram' },
+      /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\/, got mysql:\/\//,
+    ],
+    [{ DATABASE_URL: 'postgres://u:p@localhost:5432/' }, /DATABASE_URL has no database name/],
+    [{ PORT: 'abc' }, /PORT must be a whole number, got "abc"/],
+    [{ PORT: '70000' }, /PORT must be between 0 and 65535, got 70000/],
+    [{ PORT: '-1' }, /PORT must be a whole number/],
+    [{ PORT: '3000.5' }, /PORT must be a whole number/],
+    [{ AUTH_COMPAT: 'maybe' }, /AUTH_COMPAT must be true or false, got "maybe"/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of/],
+    [{ BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be between/],
+    [{ CORS_ORIGINS: 'https://a.example.com,*' }, /CORS_ORIGINS is either "\*" alone/],
+    [{ CORS_ORIGINS: 'https://a.example.com/path' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/path" must be a bare origin/],
+  ])('refuses %p with one clear line', (env, message) => {
+    const error = configError(env);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never repeats the password of a malformed DATABASE_URL', () => {
+    const error = configError({ DATABASE_URL: 'mysql://user:hunter2@localhost/organigram' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SiteRole } from '../../src/common/auth/site-roles.js';
+import { bearer, createTestApp, ISO, problem, UUID, type TestApp } from '../support/test-app.js';
+import { expectCleanProblem } from '../support/leaks.js';
+
+const TOKENS = '/api/v2/tokens';
+const PEOPLE = '/api/v2/data/people';
+const TOKEN = expect.stringMatching(/^ogm_[0-9A-Za-z]{36}$/);
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function tokenBody(overrides: Record<string, unknown> = {}) {
+  return {
+    id: UUID,
+    name: 'hr-sync',
+    role: SiteRole.PowerUser,
+    scopes: ['api'],
+    createdAt: ISO,
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+describe('API tokens (/api/v2/tokens)', () => {
+  let t: TestApp;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    auth = bearer(t.tokens.admin);
+  });
+  afterAll(() => t.close());
+
+  const create = (body: Record<string, unknown>) => t.http().post(TOKENS).set(auth).send(body);
+
+  describe('POST /api/v2/tokens', () => {
+    it('creates a token: 201, Location, no-store, the secret once and every field', async () => {
+      const res = await create({ name: 'hr-sync', role: SiteRole.PowerUser });
+      expect(res.status).toBe(201);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({ ...tokenBody(), token: TOKEN });
+      expect(res.headers['location']).toBe(`${TOKENS}/${res.body.id}`);
+    });
+
+    it('stores only the SHA-256 hash of the secret, never the secret itself', async () => {
+      const { body } = await create({ name: 'hr-sync', role: SiteRole.PowerUser });
+      const rows = await t.sql<{ token_hash: string; whole: string }>(
+        'select token_hash, row_to_json(t)::text as whole from api_token t where id = ?',
+        [body.id],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0].token_hash).toBe(sha256(body.token));
+      const secret = body.token as string;
+      expect(rows[0].whole).not.toContain(secret);
+      expect(rows[0].whole).not.toContain(secret.slice(4)); // nor the random part without the prefix
+    });
+
+    it('gives a token that works at once with its role', async () => {
+      const { body } = await create({ name: 'hr-sync', role: SiteRole.Viewer });
+      expect((await t.http().get(PEOPLE).set(bearer(body.token))).status).toBe(200);
+      expect((await t.http().post(PEOPLE).set(bearer(body.token)).send({})).status).toBe(403);
+    });
+
+    it('accepts expiresIn and expiresAt', async () => {
+      const before = Date.now();
+      const relative = await create({ name: 'hr-sync', role: SiteRole.Viewer, expiresIn: '30d' });
+      expect(relative.status).toBe(201);
+      const expires = new Date(relative.body.expiresAt).getTime();
+      expect(expires - before).toBeGreaterThanOrEqual(30 * 86_400_000 - 1000);
+      expect(expires - Date.now()).toBeLessThanOrEqual(30 * 86_400_000 + 1000);
+
+      const absolute = await create({ name: 'hr-sync', role: SiteRole.Viewer, expiresAt: '2099-01-01T00:00:00Z' });
+      expect(absolute.status).toBe(201);
+      expect(absolute.body).toEqual({ ...tokenBody({ role: SiteRole.Viewer, expiresAt: '2099-01-01T00:00:00.000Z' }), token: TOKEN });
+    });
+
+    it.each([
+      ['an unknown role', { role: 'Superuser' }, 'role'],
+      ['a missing role', { role: undefined }, 'role'],
+      ['a role in another spelling', { role: 'power-user' }, 'role'],
+      ['a missing name', { name: undefined }, 'name'],
+      ['a blank name', { name: '   ' }, 'name'],
+      ['a name over 100 characters', { name: 'x'.repeat(101) }, 'name'],
+      ['a malformed expiresIn', { expiresIn: '30 days' }, 'expiresIn'],
+      ['a malformed expiresAt', { expiresAt: 'next tuesday' }, 'expiresAt'],
+      ['an impossible expiresAt', { expiresAt: '2099-02-31T00:00:00Z' }, 'expiresAt'],
+      ['an expiresAt in the past', { expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt'],
+      ['both expiresAt and expiresIn', { expiresAt: '2099-01-01T00:00:00Z', expiresIn: '30d' }, 'expiresIn'],
+      ['an unknown scope', { scopes: ['root'] }, 'scopes'],
+      ['an unknown field', { colour: 'red' }, 'colour'],
+      ['a client-chosen secret', { token: 'ogm_mine' }, 'token'],
+      ['a server-managed field', { revokedAt: null }, 'revokedAt'],
+    ])('answers 400 naming the field for %s, creating nothing', async (_label, override, field) => {
+      const before = await t.sql<{ n: number }>('select count(*)::int as n from api_token');
+      const res = await create({ name: 'hr-sync', role: SiteRole.PowerUser, ...override });
+      expectCleanProblem(res, 400);
+      expect(res.body).toEqual(
+        problem(400, 'validation-error', { errors: expect.arrayContaining([{ field, message: expect.any(String) }]) }),
+      );
+      expect(await t.sql('select count(*)::int as n from api_token')).toEqual(before);
+    });
+  });
+
+  describe('GET /api/v2/tokens', () => {
+    it('lists tokens newest first with pagination headers and never a secret or hash', async () => {
+      const created = await create({ name: 'hr-sync', role: SiteRole.PowerUser });
+      const res = await t.http().get(`${TOKENS}?per-page=1000`).set(auth);
+      expect(res.status).toBe(200);
+      const rows = await t.sql<{ n: number }>('select count(*)::int as n from api_token');
+      expect(res.body.count).toBe(rows[0].n);
+      expect(res.headers['x-pagination-total-count']).toBe(String(rows[0].n));
+      expect(res.body.data[0]).toEqual(tokenBody({ id: created.body.id }));
+      for (const item of res.body.data) expect(Object.keys(item).sort()).toEqual(Object.keys(tokenBody()).sort());
+      const hashes = await t.sql<{ token_hash: string }>('select token_hash from api_token');
+      const secrets = [...Object.values(t.tokens), created.body.token as string, ...hashes.map((h) => h.token_hash)];
+      expect(secrets.filter((s) => res.text.includes(s))).toEqual([]);
+      expect(res.text).not.toMatch(/ogm_[0-9A-Za-z]{36}/);
+    });
+
+    it('pages with per-page and refuses per-page over 1000', async () => {
+      const res = await t.http().get(`${TOKENS}?per-page=1&page=2`).set(auth);
+      expect(res.status).toBe(200);
+      expect(res.body.data).toHaveLength(1);
+      expect(res.headers['x-pagination-current-page']).toBe('2');
+      const bad = await t.http().get(`${TOKENS}?per-page=1001`).set(auth);
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'per-page' })]);
+    });
+  });
+
+  describe('GET /api/v2/tokens/{id}', () => {
+    it('answers one token without its secret, also for the 32-hex form of the id', async () => {
+      const { body } = await create({ name: 'hr-sync', role: SiteRole.PowerUser });
+      const res = await t.http().get(`${TOKENS}/${body.id}`).set(auth);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(tokenBody({ id: body.id }));
+      const hex = await t
+        .http()
+        .get(`${TOKENS}/${(body.id as string).replaceAll('-', '').toUpperCase()}`)
+        .set(auth);
+      expect(hex.status).toBe(200);
+      expect(hex.body.id).toBe(body.id);
+    });
+
+    it('answers 404 for an unknown id', async () => {
+      const res = await t.http().get(`${TOKENS}/0b9f5f8e-1f5e-4c7a-9a61-1ed3c6e1d8a2`).set(auth);
+      expectCleanProblem(res, 404);
+      expect(res.body).toEqual(problem(404, 'not-found', { instance: `${TOKENS}/0b9f5f8e-1f5e-4c7a-9a61-1ed3c6e1d8a2` }));
+    });
+
+    it.each(['not-a-uuid', '1234', "1' or '1'='1"])('answers 400 naming id for the malformed id %p', async (id) => {
+      const res = await t
+        .http()
+        .get(`${TOKENS}/${encodeURIComponent(id)}`)
+        .set(auth);
+      expectCleanProblem(res, 400);
+      expect(res.body).toEqual(problem(400, 'validation-error', { errors: [{ field: 'id', message: 'must be a UUID' }] }));
+    });
+  });
+
+  describe('DELETE /api/v2/tokens/{id}', () => {
+    it('revokes a token: 204, revokedAt set, and the very next request with it is 401', async () => {
+      const { body } = await create({ name: 'hr-sync', role: SiteRole.PowerUser });
+      expect((await t.http().get(PEOPLE).set(bearer(body.token))).status).toBe(200);
+      const res = await t.http().delete(`${TOKENS}/${body.id}`).set(auth);
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+      const next = await t.http().get(PEOPLE).set(bearer(body.token));
+      expectCleanProblem(next, 401);
+      expect(next.headers['www-authenticate']).toBe('Bearer realm="organigram", error="invalid_token"');
+      const view = await t.http().get(`${TOKENS}/${body.id}`).set(auth);
+      expect(view.body).toEqual(tokenBody({ id: body.id, revokedAt: ISO, lastUsedAt: ISO }));
+    });
+
+    it('is idempotent and keeps the first revocation time', async () => {
+      const { body } = await create({ name: 'hr-sync', role: SiteRole.PowerUser });
+      await t.http().delete(`${TOKENS}/${body.id}`).set(auth).expect(204);
+      const revokedAt = () => t.sql('select revoked_at::text as at from api_token where id = ?', [body.id]);
+      const [first] = await revokedAt();
+      expect((await t.http().delete(`${TOKENS}/${body.id}`).set(auth)).status).toBe(204);
+      expect(await revokedAt()).toEqual([first]);
+    });
+
+    it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+      expect((await t.http().delete(`${TOKENS}/0b9f5f8e-1f5e-4c7a-9a61-1ed3c6e1d8a2`).set(auth)).status).toBe(404);
+      const bad = await t.http().delete(`${TOKENS}/nope`).set(auth);
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
+    });
+
+    it('lets a token revoke itself, after which it is refused', async () => {
+      const { id, token } = await t.createToken(SiteRole.Administrator);
+      expect((await t.http().delete(`${TOKENS}/${id}`).set(bearer(token))).status).toBe(204);
+      expect((await t.http().get(TOKENS).set(bearer(token))).status).toBe(401);
+    });
+  });
+
+  describe('expiry', () => {
+    it('refuses a token whose expiry has passed with 401 invalid_token', async () => {
+      const { id, token } = await t.createToken(SiteRole.Administrator, { expiresAt: new Date(Date.now() + 60_000) });
+      expect((await t.http().get(PEOPLE).set(bearer(token))).status).toBe(200);
+      await t.sql("update api_token set expires_at = now() - interval '1 second' where id = ?", [id]);
+      const res = await t.http().get(PEOPLE).set(bearer(token));
+      expectCleanProblem(res, 401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="organigram", error="invalid_token"');
+    });
+
+    it('refuses a token created with expiresIn once that time has passed', async () => {
+      const { body } = await create({ name: 'short', role: SiteRole.Viewer, expiresIn: '1s' });
+      expect(body.expiresAt).toEqual(ISO);
+      const wait = new Date(body.expiresAt as string).getTime() - Date.now() + 50;
+      await sleep(Math.max(wait, 0));
+      expect((await t.http().get(PEOPLE).set(bearer(body.token))).status).toBe(401);
+    });
+  });
+
+  describe('lastUsedAt', () => {
+    it('is written on first use and not rewritten by the requests that follow', async () => {
+      const { body } = await create({ name: 'hr-sync', role: SiteRole.Viewer });
+      const lastUsed = () =>
+        t.sql<{ at: string | null; ms: number | null }>(
+          'select last_used_at::text as at, extract(epoch from last_used_at)::float8 * 1000 as ms from api_token where id = ?',
+          [body.id],
+        );
+      expect(await lastUsed()).toEqual([{ at: null, ms: null }]);
+      await t.http().get(PEOPLE).set(bearer(body.token)).expect(200);
+      const [first] = await lastUsed();
+      expect(first.at).not.toBeNull();
+      expect(Math.abs(Date.now() - first.ms!)).toBeLessThan(60_000);
+      for (let i = 0; i < 5; i++) await t.http().get(PEOPLE).set(bearer(body.token)).expect(200);
+      await sleep(20);
+      await t.http().get(PEOPLE).set(bearer(body.token)).expect(200);
+      expect(await lastUsed()).toEqual([first]);
+      const view = await t.http().get(`${TOKENS}/${body.id}`).set(auth);
+      expect(Math.abs(new Date(view.body.lastUsedAt as string).getTime() - first.ms!)).toBeLessThan(1);
+    });
+
+    it('is not written by a request with a revoked token', async () => {
+      const { id, token } = await t.createToken(SiteRole.Viewer);
+      await t.http().delete(`${TOKENS}/${id}`).set(auth).expect(204);
+      await t.http().get(PEOPLE).set(bearer(token)).expect(401);
+      expect(await t.sql('select last_used_at from api_token where id = ?', [id])).toEqual([{ last_used_at: null }]);
+    });
+  });
+});
