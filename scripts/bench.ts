@@ -286,7 +286,7 @@ async function main(): Promise<number> {
       },
       node: process.version,
       database: { source: db.source, location: db.description, serverVersion: data.serverVersion },
-      app: { env: config.env, poolMax: config.database.poolMax },
+      app: { poolMax: config.database.poolMax },
       load: {
         tool: 'autocannon 9',
         inProcess: true,

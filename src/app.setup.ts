@@ -62,6 +62,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   app.useGlobalFilters(filter);
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Bodies are JSON only: a text/plain body is a 415, not a string handed to the validators.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.header('X-Request-Id', request.id);
     done();

@@ -36,7 +36,7 @@ export interface BenchReport {
     readonly location: string;
     readonly serverVersion: string;
   };
-  readonly app: { readonly env: string; readonly poolMax: number };
+  readonly app: { readonly poolMax: number };
   readonly load: LoadSettings & { readonly tool: string; readonly inProcess: true };
   readonly datasets: readonly DatasetReport[];
   readonly results: readonly OperationResult[];
@@ -69,7 +69,7 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `Organigram benchmark, ${report.startedAt}`,
     `machine:  ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform} ${m.arch}, load average ${m.loadAverage.join(' ')} before the runs`,
-    `node:     ${report.node}; app NODE_ENV=${report.app.env}, DB_POOL_MAX=${report.app.poolMax}, logs silent, rate limit off`,
+    `node:     ${report.node}; DB_POOL_MAX=${report.app.poolMax}, logs silent, rate limit off`,
     `database: ${report.database.location} (${report.database.source}), PostgreSQL ${report.database.serverVersion}`,
     `data:     ${report.datasets.map((d) => `${d.name} ${d.rows.toLocaleString('en-US')} rows${d.reseeded ? ` (seeded in ${d.seedSeconds} s)` : ''}`).join(', ')}`,
     `load:     ${report.load.tool} in the same process as the app, ${report.load.connections} connections, ` +

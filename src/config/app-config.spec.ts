@@ -14,7 +14,6 @@ function configError(env: Record<string, string>): ConfigError {
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     expect(loadConfig({})).toEqual({
-      env: 'development',
       http: {
         host: '0.0.0.0',
         port: 3000,
@@ -53,7 +52,6 @@ describe('loadConfig', () => {
       BODY_LIMIT_BYTES: '2048',
       CORS_ORIGINS: 'https://a.example.com, https://b.example.com',
       LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
     });
     expect(config.http.port).toBe(8080);
     expect(config.database.url).toBe('postgresql://u:p@db.internal:6543/directory');
@@ -62,7 +60,6 @@ describe('loadConfig', () => {
     expect(config.http.bodyLimitBytes).toBe(2048);
     expect(config.http.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(config.log.level).toBe('warn');
-    expect(config.env).toBe('production');
   });
 
   it('treats an empty DATABASE_URL as unset (embedded database)', () => {
@@ -87,7 +84,6 @@ describe('loadConfig', () => {
     [{ PORT: '3000.5' }, /PORT must be a whole number/],
     [{ AUTH_COMPAT: 'maybe' }, /AUTH_COMPAT must be true or false, got "maybe"/],
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
-    [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of/],
     [{ BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be between/],
     [{ CORS_ORIGINS: 'https://a.example.com,*' }, /CORS_ORIGINS is either "\*" alone/],
     [{ CORS_ORIGINS: 'https://a.example.com/path' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/path" must be a bare origin/],

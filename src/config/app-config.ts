@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 
 /** The whole runtime configuration, validated once at boot (see {@link loadConfig}). */
 export interface AppConfig {
-  readonly env: 'development' | 'production' | 'test';
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -38,7 +37,7 @@ export interface AppConfig {
   };
   readonly rateLimit: {
     readonly enabled: boolean;
-    /** Requests allowed per token (or per client address for unauthenticated calls) per window. */
+    /** Requests allowed per token per window (public routes are not limited). */
     readonly limit: number;
     readonly windowMs: number;
   };
@@ -122,9 +121,7 @@ function origins(env: Env): '*' | string[] {
  * everything receives this typed object through dependency injection.
  */
 export function loadConfig(env: Env = process.env): AppConfig {
-  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   return {
-    env: nodeEnv,
     http: {
       host: env.HOST?.trim() || '0.0.0.0',
       port: int(env, 'PORT', 3000, 0, 65535),

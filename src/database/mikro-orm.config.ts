@@ -16,6 +16,18 @@ const runningTs = import.meta.url.endsWith('.ts');
  * MikroORM options derived from the validated config. The pool and the session timeouts are what
  * keeps a slow or unreachable database from hanging requests: see docs/reliability.md.
  */
+/**
+ * TLS from the libpq `sslmode` of the URL (MikroORM reads only host, port, user, password and database
+ * from it): require = encrypted; verify-ca / verify-full = encrypted and the certificate checked
+ * against the system CAs (add yours with NODE_EXTRA_CA_CERTS); anything else = plain.
+ */
+export function sslFromUrl(url: string): false | { rejectUnauthorized: boolean } {
+  const mode = new URL(url).searchParams.get('sslmode');
+  if (mode === 'require') return { rejectUnauthorized: false };
+  if (mode === 'verify-ca' || mode === 'verify-full') return { rejectUnauthorized: true };
+  return false;
+}
+
 export function ormConfig(config: AppConfig, url: string): Options {
   const db = config.database;
   return defineConfig({
@@ -37,6 +49,7 @@ export function ormConfig(config: AppConfig, url: string): Options {
       lock_timeout: db.lockTimeoutMs,
       idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
       application_name: 'organigram',
+      ssl: sslFromUrl(url),
       keepAlive: true,
       onPoolCreated: guardPool,
     },

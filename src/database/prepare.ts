@@ -19,5 +19,9 @@ export async function prepareDatabase(orm: Pick<MikroORM, 'connect' | 'checkConn
   await orm.connect();
   const check = await orm.checkConnection();
   if (!check.ok) throw new Error(check.reason ?? 'connection failed');
-  if (config.database.migrateOnStart) await orm.migrator.up();
+  if (config.database.migrateOnStart) {
+    await orm.migrator.up();
+  } else if ((await orm.migrator.getPending()).length > 0) {
+    throw new Error('migrations are pending and DB_MIGRATE_ON_START=false: run npm run migration:up first');
+  }
 }

@@ -22,7 +22,7 @@ function run(command: string, args: string[], t: TestApp): Promise<Run> {
       {
         cwd: ROOT,
         timeout: CLI_TIMEOUT_MS,
-        env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+        env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' },
         maxBuffer: 10 * 1024 * 1024,
       },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),

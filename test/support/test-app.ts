@@ -56,7 +56,7 @@ async function workerDatabaseUrl(): Promise<string> {
 
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const url = await workerDatabaseUrl();
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_ENABLED: 'false', ...env, DATABASE_URL: url });
+  const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env, DATABASE_URL: url });
   const migrator = new MikroORM({ ...ormConfig(config, url), allowGlobalContext: true, logger: () => undefined });
   try {
     await migrator.migrator.up();

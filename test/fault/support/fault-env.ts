@@ -48,7 +48,6 @@ export class FaultEnv {
     const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort() });
     const config = loadConfig({
       LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
       RATE_LIMIT_ENABLED: 'false',
       DB_ACQUIRE_TIMEOUT_MS: '1000',
       DB_RETRY_AFTER_SECONDS: '3',
