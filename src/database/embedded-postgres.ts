@@ -30,7 +30,8 @@ function urlFor(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-function alive(pid: number): boolean {
+/** True while a process with this pid exists (signal 0 probes without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -57,7 +58,7 @@ function runningPostmaster(dataDir: string): Postmaster | undefined {
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined; // stale file: postgres handles it
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined; // stale file: postgres handles it
   return { pid, port };
 }
 
@@ -88,8 +89,8 @@ function inUse(postmaster: Postmaster): boolean {
 /** A postmaster left behind by a killed run: ask it to shut down fast and wait for it. */
 async function stopOrphan(postmaster: Postmaster): Promise<void> {
   process.kill(postmaster.pid, 'SIGINT');
-  for (let i = 0; i < 100 && alive(postmaster.pid); i++) await sleep(100);
-  if (alive(postmaster.pid)) process.kill(postmaster.pid, 'SIGKILL');
+  for (let i = 0; i < 100 && isAlive(postmaster.pid); i++) await sleep(100);
+  if (isAlive(postmaster.pid)) process.kill(postmaster.pid, 'SIGKILL');
 }
 
 const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;

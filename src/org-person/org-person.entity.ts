@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { temporalProperties } from '../common/history/temporal-properties.js';
 
 /** Assignment of a person to an org unit, optionally with a role. */
 export const OrgPersonSchema = defineEntity({
@@ -9,13 +10,7 @@ export const OrgPersonSchema = defineEntity({
     personId: p.uuid(),
     orgUnitId: p.uuid(),
     orgRoleId: p.uuid().nullable(),
-    validFrom: p.datetime().nullable(),
-    validTo: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    ...temporalProperties(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { temporalProperties } from '../common/history/temporal-properties.js';
 
 /** A role a person can hold in a unit. */
 export const OrgRoleSchema = defineEntity({
@@ -10,13 +11,7 @@ export const OrgRoleSchema = defineEntity({
     name: p.string().length(200),
     description: p.string().length(2000).nullable(),
     projectId: p.uuid().nullable(),
-    validFrom: p.datetime().nullable(),
-    validTo: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    ...temporalProperties(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { temporalProperties } from '../common/history/temporal-properties.js';
 
 /** A unit of the org chart; a tree through parentId. */
 export const OrgUnitSchema = defineEntity({
@@ -11,13 +12,7 @@ export const OrgUnitSchema = defineEntity({
     description: p.string().length(2000).nullable(),
     parentId: p.uuid().nullable(),
     projectId: p.uuid().nullable(),
-    validFrom: p.datetime().nullable(),
-    validTo: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    ...temporalProperties(),
   },
 });
 

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { temporalProperties } from '../common/history/temporal-properties.js';
 
 /** Column lengths shared by the entity, the DTO validators and the migration's CHECKs. */
 export const PERSON_LIMITS = { email: 254, name: 100, text: 200 } as const;
@@ -18,13 +19,7 @@ export const PersonSchema = defineEntity({
     department: p.string().length(PERSON_LIMITS.text).nullable(),
     group: p.string().length(PERSON_LIMITS.text).fieldName('group_name').nullable(),
     team: p.string().length(PERSON_LIMITS.text).nullable(),
-    validFrom: p.datetime().nullable(),
-    validTo: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    ...temporalProperties(),
   },
 });
 

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { ormConfig } from '../../src/database/mikro-orm.config.js';
 import { sql } from '../../src/database/transaction.js';
-import { freePort } from './support/fault-env.js';
+import { freePort } from '../support/free-port.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** A build of its own, so that other tests rebuilding dist/ never pull the files from under this server. */

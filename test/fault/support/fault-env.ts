@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,21 +9,11 @@ import request from 'supertest';
 import { createApp } from '../../../src/app.setup.js';
 import { SiteRole } from '../../../src/common/auth/site-roles.js';
 import { loadConfig, type AppConfig } from '../../../src/config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../../src/database/embedded-postgres.js';
+import { isAlive, startEmbeddedPostgres, type EmbeddedDatabase } from '../../../src/database/embedded-postgres.js';
+import { freePort } from '../../support/free-port.js';
 import { ormConfig } from '../../../src/database/mikro-orm.config.js';
 import { sql } from '../../../src/database/transaction.js';
 import { TokensService } from '../../../src/tokens/tokens.service.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * A private embedded PostgreSQL per fault spec, which the spec may stop, crash and restart at will,
@@ -104,7 +93,7 @@ export class FaultEnv {
     const pid = this.db.pid();
     if (!pid) throw new Error('the database is not running');
     process.kill(pid, 'SIGQUIT');
-    for (let i = 0; i < 100 && this.db.pid() === pid && alive(pid); i++) await sleep(100);
+    for (let i = 0; i < 100 && this.db.pid() === pid && isAlive(pid); i++) await sleep(100);
   }
 
   /** The application's pool, from pg: connections open, idle and checked out. */
@@ -132,14 +121,5 @@ export class FaultEnv {
     await this.admin.close(true).catch(() => undefined);
     await this.db.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
