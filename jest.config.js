@@ -23,6 +23,9 @@ const base = {
 };
 
 export default {
+  // Generous: each e2e file boots the real app and migrates its database in beforeAll, which takes
+  // longer than Jest's default 5 s on a loaded 2-core machine. Fault specs pass their own, longer ones.
+  testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -14,6 +14,15 @@ interface Run {
   stderr: string;
 }
 
+/**
+ * The environment of an operator's shell: without the npm_config_* variables of the npm that runs
+ * this test (a `--loglevel` given to it would otherwise override the project's .npmrc in the child).
+ */
+function operatorEnv(t: TestApp): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_config_')));
+  return { ...env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' };
+}
+
 function run(command: string, args: string[], t: TestApp): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
@@ -22,7 +31,7 @@ function run(command: string, args: string[], t: TestApp): Promise<Run> {
       {
         cwd: ROOT,
         timeout: CLI_TIMEOUT_MS,
-        env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' },
+        env: operatorEnv(t),
         maxBuffer: 10 * 1024 * 1024,
       },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
