@@ -13,13 +13,24 @@ import { prepareDatabase } from '../src/database/prepare.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { harnessOrm, inSeedTransaction, openBenchDatabase, sqlOn, type BenchDatabase } from './bench/database.js';
 import { preflight, runLoad, type LoadTarget } from './bench/load.js';
-import { OPERATIONS } from './bench/operations.js';
+import { OPERATIONS, TIMED_OPERATIONS } from './bench/operations.js';
+import { org } from './bench/org.dataset.js';
 import { people } from './bench/people.dataset.js';
 import { formatReport, writeReport, type BenchReport, type DatasetReport } from './bench/report.js';
-import { Fixtures, type Dataset, type LoadSettings, type Operation, type OperationResult, type RunSummary } from './bench/types.js';
+import { runTimed } from './bench/timed.js';
+import {
+  Fixtures,
+  type Dataset,
+  type LoadSettings,
+  type Operation,
+  type OperationResult,
+  type RunSummary,
+  type TimedOperation,
+  type TimedResult,
+} from './bench/types.js';
 
 /** Every dataset, in dependency order (a dataset after those it references). */
-const DATASETS: readonly Dataset<unknown>[] = [people];
+const DATASETS: readonly Dataset<unknown>[] = [people, org];
 
 /** Name of the token the harness creates; leftovers of interrupted runs are deleted at the next start. */
 const BENCH_TOKEN_NAME = 'bench harness';
@@ -32,17 +43,22 @@ const USAGE = `Usage: npm run bench -- [options]
   --duration SECONDS     measured run per operation (default 10)
   --warmup SECONDS       warm-up before each measured run, discarded (default 3, 0 for none)
   --connections N        concurrent keep-alive connections (default 32)
+  --runs N               runs of each timed operation (default 3)
   --reseed               rewrite the bench data even when it is already there
   --only TEXT            only the operations whose name contains TEXT (repeatable)
   --help
 Database: organigram_bench on the server of BENCH_DATABASE_URL, else DATABASE_URL, else an embedded
 PostgreSQL of its own (.data/bench-postgres, port 54339). The application settings (DB_POOL_MAX, ...)
 come from the environment as for npm start.
-Operations: ${OPERATIONS.map((o) => o.name).join('; ')}.`;
+Operations under load: ${OPERATIONS.map((o) => o.name).join('; ')}.
+Timed operations (one request per run): ${TIMED_OPERATIONS.map((o) => o.name).join('; ')}.`;
 
 interface Options extends LoadSettings {
   readonly reseed: boolean;
   readonly operations: readonly Operation[];
+  readonly timed: readonly TimedOperation[];
+  /** Runs of each timed operation. */
+  readonly runs: number;
 }
 
 function fail(message: string): never {
@@ -68,6 +84,7 @@ function parseOptions(args: string[]): Options {
         duration: { type: 'string' },
         warmup: { type: 'string' },
         connections: { type: 'string' },
+        runs: { type: 'string' },
         reseed: { type: 'boolean', default: false },
         only: { type: 'string', multiple: true },
         help: { type: 'boolean', default: false },
@@ -82,19 +99,23 @@ function parseOptions(args: string[]): Options {
     process.exit(0);
   }
   const only = (values.only ?? []).map((o) => o.toLowerCase());
-  const operations = only.length === 0 ? OPERATIONS : OPERATIONS.filter((o) => only.some((text) => o.name.toLowerCase().includes(text)));
-  if (operations.length === 0) fail(`--only matches no operation\n${USAGE}`);
+  const selected = (o: { name: string }) => only.length === 0 || only.some((text) => o.name.toLowerCase().includes(text));
+  const operations = OPERATIONS.filter(selected);
+  const timed = TIMED_OPERATIONS.filter(selected);
+  if (operations.length + timed.length === 0) fail(`--only matches no operation\n${USAGE}`);
   return {
     duration: whole(values.duration, '--duration', 10, 1, 3600),
     warmup: whole(values.warmup, '--warmup', 3, 0, 600),
     connections: whole(values.connections, '--connections', 32, 1, 1000),
     reseed: values.reseed,
     operations,
+    timed,
+    runs: whole(values.runs, '--runs', 3, 1, 100),
   };
 }
 
 /** The datasets the operations need, with what those depend on, in DATASETS order. */
-function datasetsFor(operations: readonly Operation[]): Dataset<unknown>[] {
+function datasetsFor(operations: readonly { datasets: readonly Dataset<unknown>[] }[]): Dataset<unknown>[] {
   const needed = new Set<Dataset<unknown>>();
   const add = (dataset: Dataset<unknown>) => {
     if (needed.has(dataset)) return;
@@ -225,7 +246,7 @@ async function measure(
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
-  const datasets = datasetsFor(options.operations);
+  const datasets = datasetsFor([...options.operations, ...options.timed]);
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) process.exit(130);
@@ -256,10 +277,24 @@ async function main(): Promise<number> {
 
     const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
     const results: OperationResult[] = [];
+    const timed: TimedResult[] = [];
     try {
       for (const operation of options.operations) {
         if (abort.signal.aborted) break;
         results.push(await measure(target, operation, data.fixtures, options, abort.signal));
+      }
+      if (options.timed.length > 0 && !abort.signal.aborted) {
+        // The harness's own pool prepares and checks the rows, so the application's pool only serves the request.
+        const harness = harnessOrm(config, db.url);
+        try {
+          for (const operation of options.timed) {
+            if (abort.signal.aborted) break;
+            log(`${operation.name}: ${options.runs} runs, each on freshly prepared rows`);
+            timed.push(await runTimed(target, harness, operation, options.runs, abort.signal, log));
+          }
+        } finally {
+          await harness.close(true);
+        }
       }
     } finally {
       await orm.em.fork().getConnection().execute('delete from api_token where id = ?', [token.id]);
@@ -293,10 +328,12 @@ async function main(): Promise<number> {
         duration: options.duration,
         warmup: options.warmup,
         connections: options.connections,
+        timedRuns: options.runs,
       },
       datasets: data.datasets,
       results,
-      ok: results.every((r) => r.ok),
+      timed,
+      ok: results.every((r) => r.ok) && timed.every((t) => t.ok),
     };
     process.stdout.write(`\n${formatReport(report)}\n`);
     process.stdout.write(`\nresults: ${writeReport(root, report)}\n`);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { LoadSettings, OperationResult, RunSummary } from './types.js';
+import type { LoadSettings, OperationResult, RunSummary, TimedResult } from './types.js';
 
 export interface DatasetReport {
   readonly name: string;
@@ -37,10 +37,12 @@ export interface BenchReport {
     readonly serverVersion: string;
   };
   readonly app: { readonly poolMax: number };
-  readonly load: LoadSettings & { readonly tool: string; readonly inProcess: true };
+  readonly load: LoadSettings & { readonly tool: string; readonly inProcess: true; readonly timedRuns: number };
   readonly datasets: readonly DatasetReport[];
   readonly results: readonly OperationResult[];
-  /** False when any operation answered anything but 2xx or failed to answer. */
+  /** Operations timed one request at a time (force delete), with each run. */
+  readonly timed: readonly TimedResult[];
+  /** False when any operation answered anything but 2xx or failed to answer, or a timed run failed. */
   readonly ok: boolean;
 }
 
@@ -88,11 +90,15 @@ export function formatReport(report: BenchReport): string {
     String(r.measured.errors),
     r.ok ? 'ok' : 'FAILED',
   ]);
-  lines.push(table(header, rows, new Set([2, 3, 4, 5, 6, 7])));
-  lines.push(
-    '',
-    'req/s: mean of per-second samples, all responses. Latency percentiles: 2xx responses only. errors: no answer (includes timeouts).',
-  );
+  if (rows.length > 0) {
+    lines.push(table(header, rows, new Set([2, 3, 4, 5, 6, 7])));
+    lines.push(
+      '',
+      'req/s: mean of per-second samples, all responses. Latency percentiles: 2xx responses only. errors: no answer (includes timeouts).',
+    );
+  }
+
+  lines.push(...formatTimed(report.timed));
 
   for (const r of report.results.filter((x) => !x.ok)) {
     const parts = [
@@ -106,6 +112,37 @@ export function formatReport(report: BenchReport): string {
     lines.push(`FAILED ${r.operation}: ${parts.join('; ')}. Its figures are not a valid measurement.`);
   }
   return lines.join('\n');
+}
+
+/** One table per timed operation: a row per run, then the median. */
+function formatTimed(timed: readonly TimedResult[]): string[] {
+  const lines: string[] = [];
+  for (const t of timed) {
+    const prepared = t.runs[0]?.prepared ?? {};
+    const what = Object.entries(prepared)
+      .map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`)
+      .join(', ');
+    lines.push(
+      '',
+      `${t.operation}: ${t.method} ${t.path}, one request per run${what ? ` on ${what} rebuilt before each run` : ''}, ` +
+        'ms from sending to the end of the answer, checked by SQL afterwards',
+    );
+    const header = ['run', 'ms', 'status', 'load avg', 'check', 'result'];
+    const rows = t.runs.map((r) => [
+      String(r.run),
+      r.ms.toFixed(2),
+      String(r.status),
+      r.loadAverage.toFixed(2),
+      r.problems.length === 0 ? 'passed' : r.problems.join('; '),
+      r.ok ? 'ok' : 'FAILED',
+    ]);
+    rows.push(['median', fixed(t.medianMs, 2), '', '', '', t.ok ? 'ok' : 'FAILED']);
+    lines.push(table(header, rows, new Set([1, 2, 3])));
+    for (const r of t.runs.filter((x) => x.body !== null)) {
+      lines.push(`FAILED ${t.operation} run ${r.run}: expected ${t.expectedStatus}, answered ${r.status}: ${r.body}`);
+    }
+  }
+  return lines;
 }
 
 /** Writes the report to <root>/bench-results/<startedAt>.json and returns the path relative to root. */

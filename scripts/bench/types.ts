@@ -70,6 +70,41 @@ export interface Operation {
   readonly vary?: (fixtures: Fixtures) => () => RequestVariant;
 }
 
+/** What one run of a timed operation acts on, made fresh before the run. */
+export interface TimedTarget {
+  /** The request path of this run (`/v2/org-unit/delete/<id>?force=true`). */
+  readonly path: string;
+  /** What was prepared, for the report (`{ units: 1000, assignments: 60000 }`). */
+  readonly prepared: Readonly<Record<string, number>>;
+  /** After a run that answered the expected status: checks by SQL that the request did its work; returns the problems found. */
+  verify(sql: Sql): Promise<string[]>;
+}
+
+/**
+ * A request that consumes its data (a delete), so it cannot be repeated under load: each run
+ * prepares its rows, sends the request once, times it from sending to the end of the answer, and
+ * checks the result by SQL.
+ */
+export interface TimedOperation {
+  /** Unique, short: the label in the report. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** The request path template shown in the report. */
+  readonly path: string;
+  /** The status every run must answer. */
+  readonly expectedStatus: number;
+  /** Datasets that must be seeded. */
+  readonly datasets: readonly Dataset<unknown>[];
+  /**
+   * In one transaction (statement timeout lifted), before each run: (re)creates the rows the
+   * request consumes, without reseeding the rest. Also run once after the last run, so the dataset
+   * is left as seeded.
+   */
+  prepare(sql: Sql): Promise<TimedTarget>;
+  /** Tables to VACUUM ANALYZE after each prepare, outside the transaction, so every run starts from the same state. */
+  readonly vacuum: readonly string[];
+}
+
 export interface LoadSettings {
   /** Seconds measured. */
   readonly duration: number;
@@ -113,4 +148,35 @@ export interface OperationResult {
   readonly preflight: { readonly status: number; readonly body: string } | null;
   readonly warmup: RunSummary;
   readonly measured: RunSummary;
+}
+
+/** One run of a timed operation. */
+export interface TimedRun {
+  readonly run: number;
+  /** Milliseconds from sending the request to the end of the answer. */
+  readonly ms: number;
+  readonly status: number;
+  /** Start of the answer's body when the status was not the expected one. */
+  readonly body: string | null;
+  /** What prepare made for this run. */
+  readonly prepared: Readonly<Record<string, number>>;
+  /** Seconds the preparation (and its vacuum) took; not part of ms. */
+  readonly prepareSeconds: number;
+  /** Problems the SQL check found afterwards (empty: none). */
+  readonly problems: readonly string[];
+  /** Operating system load average (1 min) just before the request. */
+  readonly loadAverage: number;
+  readonly ok: boolean;
+}
+
+export interface TimedResult {
+  readonly operation: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly expectedStatus: number;
+  readonly runs: readonly TimedRun[];
+  /** Median of the runs' ms (all runs); null when none ran. */
+  readonly medianMs: number | null;
+  /** True when every run answered the expected status and passed its check. */
+  readonly ok: boolean;
 }

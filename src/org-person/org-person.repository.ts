@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
-import { activeSql, AT_INSTANT_CTE, UNIT_STATE_CTE } from '../common/query/history.sql.js';
+import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../common/query/history.sql.js';
 import { compileFilters, compileOrder, whereSql, type FilterRule } from '../common/query/sql-list.js';
 import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
@@ -40,13 +40,13 @@ function scopeSql(scope: AssignmentScope): { predicate: string; param: string } 
 
 /**
  * Every assignment with its joined fields and its history flags at the instant. parent_active: the
- * person, the unit and all its ancestors (unit_state), and the role when there is one, are active.
+ * person, the unit and all its ancestors (not in inactive_units), and the role when there is one, are active.
  */
 const ROWS = `rows as (
     select a.id as org_person_id, a.person_id, a.org_unit_id, a.org_role_id,
       ${isoSql('a.valid_from')} as valid_from, ${isoSql('a.valid_to')} as valid_to,
       ${activeSql('a')} as owned_active,
-      (${activeSql('pe')} and coalesce(us.owned_active and us.parent_active, false) and (r.id is null or ${activeSql('r')})) as parent_active,
+      (${activeSql('pe')} and a.org_unit_id not in (select id from inactive_units) and (r.id is null or ${activeSql('r')})) as parent_active,
       u.code as org_unit_code, u.name as org_unit_name, r.code as org_role_code, r.name as org_role_name,
       pe.first_name as person_first_name, pe.last_name as person_last_name, pe.email as person_email,
       u.project_id
@@ -54,7 +54,6 @@ const ROWS = `rows as (
       join person pe on pe.id = a.person_id
       join org_unit u on u.id = a.org_unit_id
       left join org_role r on r.id = a.org_role_id
-      left join unit_state us on us.id = a.org_unit_id
       cross join at_instant
   )`;
 
@@ -101,7 +100,7 @@ export class OrgPersonRepository {
   ): Promise<{ items: OrgPersonRow[]; total: number }> {
     const where = compileFilters(filter, FILTERS);
     if (!history) where.clauses.push('owned_active and parent_active');
-    const base = `with recursive ${AT_INSTANT_CTE}, ${UNIT_STATE_CTE}, ${ROWS}`;
+    const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
     const [countRows, items] = await Promise.all([
       sql<{ total: number }>(this.em, `${base} select count(*)::int as total from rows ${whereSql(where)}`, [at, ...where.params]),
       sql<OrgPersonRow>(
@@ -116,7 +115,7 @@ export class OrgPersonRepository {
   async view(id: string, at: Date, tx: EntityManager = this.em): Promise<OrgPersonRow | undefined> {
     const rows = await sql<OrgPersonRow>(
       tx,
-      `with recursive ${AT_INSTANT_CTE}, ${UNIT_STATE_CTE}, ${ROWS} select * from rows where org_person_id = ?`,
+      `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS} select * from rows where org_person_id = ?`,
       [at, id],
     );
     return rows[0];

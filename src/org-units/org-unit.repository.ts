@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
-import { activeSql, AT_INSTANT_CTE, UNIT_STATE_CTE } from '../common/query/history.sql.js';
+import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../common/query/history.sql.js';
 import { compileFilters, compileOrder, whereSql, type FilterRule } from '../common/query/sql-list.js';
 import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
@@ -12,8 +12,9 @@ import type { OrgUnitDto, OrgUnitFilterDto, OrgUnitSort } from './dto/org-unit.d
 const ROWS = `rows as (
     select u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id,
       ${isoSql('u.valid_from')} as valid_from, ${isoSql('u.valid_to')} as valid_to,
-      ${activeSql('u')} as owned_active, coalesce(s.parent_active, false) as parent_active
-    from org_unit u left join unit_state s on s.id = u.id cross join at_instant
+      ${activeSql('u')} as owned_active,
+      (u.parent_id is null or u.parent_id not in (select id from inactive_units)) as parent_active
+    from org_unit u cross join at_instant
   )`;
 
 const FILTERS: Record<keyof OrgUnitFilterDto, FilterRule> = {
@@ -36,7 +37,7 @@ export class OrgUnitRepository {
   async list(filter: OrgUnitFilterDto | undefined, sort: SortTerm<OrgUnitSort>[], page: PageRequest, history: boolean, at: Date) {
     const where = compileFilters(filter, FILTERS);
     if (!history) where.clauses.push('owned_active and parent_active');
-    const base = `with recursive ${AT_INSTANT_CTE}, ${UNIT_STATE_CTE}, ${ROWS}`;
+    const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
     const [counted, items] = await Promise.all([
       sql<{ total: number }>(this.em, `${base} select count(*)::int as total from rows ${whereSql(where)}`, [at, ...where.params]),
       sql<OrgUnitDto>(
@@ -51,7 +52,7 @@ export class OrgUnitRepository {
   async view(id: string, at: Date): Promise<OrgUnitDto | undefined> {
     const rows = await sql<OrgUnitDto>(
       this.em,
-      `with recursive ${AT_INSTANT_CTE}, ${UNIT_STATE_CTE}, ${ROWS} select * from rows where org_unit_id = ?`,
+      `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS} select * from rows where org_unit_id = ?`,
       [at, id],
     );
     return rows[0];

@@ -11,12 +11,13 @@ export function activeSql(alias: string): string {
 }
 
 /**
- * unit_state(id, owned_active, parent_active) for every unit, walking the tree from the roots once:
- * parent_active is true when every ancestor is active. Needs AT_INSTANT_CTE before it.
+ * inactive_units(id): every unit that is not active at the instant, and all its descendants. A unit
+ * "and all its ancestors are active" exactly when it is not in this set, so parent_active becomes a
+ * hashed anti-join against a set that is normally tiny, instead of a walk over the whole tree on every
+ * request (measured: see docs/performance.md). Needs AT_INSTANT_CTE before it.
  */
-export const UNIT_STATE_CTE = `unit_state(id, owned_active, parent_active) as (
-    select u.id, ${activeSql('u')}, true from org_unit u cross join at_instant where u.parent_id is null
-    union all
-    select c.id, ${activeSql('c')}, s.owned_active and s.parent_active
-      from org_unit c join unit_state s on c.parent_id = s.id cross join at_instant
+export const INACTIVE_UNITS_CTE = `inactive_units(id) as (
+    select u.id from org_unit u cross join at_instant where not ${activeSql('u')}
+    union
+    select c.id from org_unit c join inactive_units i on c.parent_id = i.id
   )`;
