@@ -6,7 +6,7 @@ const swc = [
     jsc: {
       parser: { syntax: 'typescript', decorators: true },
       transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      target: 'es2023',
+      target: 'es2024',
       keepClassNames: true,
     },
     module: { type: 'es6' },
@@ -34,6 +34,8 @@ export default {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // Every response of every e2e test is checked against the OpenAPI document the app serves.
+      setupFilesAfterEnv: ['<rootDir>/test/support/openapi-recorder.ts'],
     },
     // Each fault spec runs its own embedded PostgreSQL, which it stops, crashes and restarts.
     { ...base, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.fault-spec.ts'] },

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { completeDocument } from './common/openapi/complete-document.js';
 import helmet from '@fastify/helmet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,8 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { BEARER_SCHEME } from './common/auth/authorize.decorator.js';
 import { ProblemDetails } from './common/errors/problem.js';
-import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter.js';
+import type { Socket } from 'node:net';
 import { createLogger, PinoNestLogger } from './common/http/logger.js';
 import { PAGINATION_HEADERS } from './common/pagination/pagination.interceptor.js';
 import { assertSafeInput } from './common/validation/input-guard.js';
@@ -23,27 +25,22 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /**
- * The 4HSE routes serve `/view/{id}` and `/view?id=` from one handler, so Swagger gives both paths the
- * same parameter list. OpenAPI wants a path parameter exactly where the template has it, and required.
- */
-export function normalizePathParameters(document: OpenAPIObject): void {
-  for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of Object.values(item) as { parameters?: { in?: string; name?: string; required?: boolean }[] }[]) {
-      if (!operation || typeof operation !== 'object' || !Array.isArray(operation.parameters)) continue;
-      operation.parameters = operation.parameters
-        .filter((p) => p.in !== 'path' || path.includes(`{${p.name}}`))
-        .map((p) => (p.in === 'path' ? { ...p, required: true } : p));
-    }
-  }
-}
-
-/**
  * Builds the whole application exactly as production runs it; main.ts and every e2e test use this,
  * so tests exercise the real adapter, hooks, filters, pipes and docs.
  */
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
   const logger = createLogger(config);
+  const filter = new ProblemDetailsFilter(config);
   const adapter = new FastifyAdapter({
+    // Router errors (malformed percent-encoding, over-long parameters) happen before Nest: same problem shape.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(error, randomUUID()));
+      else socket.destroy();
+    },
+    frameworkErrors: (error: Error & { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('X-Request-Id', request.id);
+      sendProblem(reply, request, filter.toProblem(error, request));
+    },
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
@@ -57,12 +54,13 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // Nest would add a form (urlencoded) body parser; Fastify's own JSON parser is the only one we want.
+    bodyParser: false,
   });
-  const filter = new ProblemDetailsFilter(config);
   app.useGlobalFilters(filter);
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Bodies are JSON only: a text/plain body is a 415, not a string handed to the validators.
+  // Bodies are JSON only: text and form bodies are a 415, never strings or fields handed to the validators.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.header('X-Request-Id', request.id);
@@ -118,6 +116,12 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
           'Errors are RFC 9457 problem details (application/problem+json).',
       )
       .setVersion('0.1.0')
+      .addTag('People (Opsera)', "Opsera's People data-mapping API: camelCase, {count, data} lists.")
+      .addTag('OrgUnit (4HSE)', '4HSE v2 OrgUnit: the org chart tree.')
+      .addTag('OrgRole (4HSE)', '4HSE v2 OrgRole: roles people hold in units.')
+      .addTag('OrgPerson (4HSE)', '4HSE v2 OrgPerson: assignments of people to units.')
+      .addTag('Tokens', 'API tokens: create, list, view, revoke.')
+      .addTag('Health', 'Liveness and readiness probes (no token).')
       .addBearerAuth(
         { type: 'http', scheme: 'bearer', bearerFormat: 'ogm_ token', description: 'An API token: Authorization: Bearer ogm_...' },
         BEARER_SCHEME,
@@ -125,7 +129,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       .build(),
     { extraModels: [ProblemDetails] },
   );
-  normalizePathParameters(document);
+  completeDocument(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 
   await app.init();

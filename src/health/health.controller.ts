@@ -11,14 +11,18 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process serves HTTP (never checks the database)' })
+  @ApiOperation({
+    summary: 'Liveness',
+    description:
+      'The process serves HTTP. Never checks the database, so an orchestrator does not restart a healthy process during a database outage.',
+  })
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   live() {
     return this.health.live();
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOperation({ summary: 'Readiness', description: 'The database answers a select 1; 503 with Retry-After otherwise.' })
   @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up' } } })
   @ApiProblem(503, 'Database unavailable (Retry-After).')
   ready() {

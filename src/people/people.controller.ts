@@ -13,7 +13,12 @@ import { PeopleService } from './people.service.js';
 const READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
 const WRITE = { scope: Scope.Api, minRole: SiteRole.PowerUser } as const;
 const DELETE = { ...WRITE, escalate: { query: 'force', minRole: SiteRole.Administrator } } as const;
-const EMAIL_PARAM = { name: 'email', example: 'ada.lovelace@example.com', description: 'Matched case-insensitively.' };
+const EMAIL_PARAM = {
+  name: 'email',
+  example: 'ada.lovelace@example.com',
+  description: 'Matched case-insensitively.',
+  schema: { type: 'string' as const, maxLength: 254 },
+};
 const problem = ApiProblem;
 
 /** Opsera People data-mapping API (camelCase, `{count, data}` lists). */
@@ -34,12 +39,19 @@ export class PeopleController {
   @Post()
   @Authorize(WRITE)
   @Created((person: PersonDto) => `/api/v2/data/people/${encodeURIComponent(person.email)}`)
-  @ApiOperation({ summary: 'Create a person' })
+  @ApiOperation({
+    summary: 'Create a person',
+    description:
+      'email, firstName and lastName are required; the older Opsera names business_group, applicationdepartment and projectgroup are accepted as aliases.',
+  })
   @ApiBody({
     type: CreatePersonDto,
     examples: { person: { value: { email: 'Ada.Lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace', department: 'Platform' } } },
   })
-  @ApiCreatedResponse({ type: PersonDto, headers: { Location: { description: 'URL of the new person.', schema: { type: 'string' } } } })
+  @ApiCreatedResponse({
+    type: PersonDto,
+    headers: { Location: { description: 'URL of the new person.', schema: { type: 'string', maxLength: 2048 } } },
+  })
   @problem(400, 'Invalid or missing field (named in errors[]).')
   @problem(409, 'A person with this email (case-insensitively) exists.')
   create(@Body() dto: CreatePersonDto): Promise<PersonDto> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiParam, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Created } from '../common/http/created.decorator.js';
 import { Authorize } from '../common/auth/authorize.decorator.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
@@ -10,8 +10,14 @@ import { ListShape, Paginated } from '../common/pagination/pagination.intercepto
 import { PageQueryDto } from '../common/pagination/page.js';
 import { CreatedTokenDto, CreateTokenDto, TokenDto, TokenListDto } from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
+import { UUID_DOC } from '../common/org-api/org-api.dto.js';
 
 const MANAGE = { scope: Scope.Api, minRole: SiteRole.Administrator } as const;
+const ID_PARAM = ApiParam({
+  name: 'id',
+  description: 'Token id (dashed or 32 hex digits).',
+  schema: { type: 'string', maxLength: UUID_DOC.maxLength, pattern: UUID_DOC.pattern },
+});
 
 @ApiTags('Tokens')
 @Controller('api/v2/tokens')
@@ -28,7 +34,7 @@ export class TokensController {
   })
   @ApiCreatedResponse({
     type: CreatedTokenDto,
-    headers: { Location: { description: 'URL of the new token.', schema: { type: 'string' } } },
+    headers: { Location: { description: 'URL of the new token.', schema: { type: 'string', maxLength: 2048 } } },
   })
   @ApiProblem(400, 'Invalid field.')
   create(@Body() dto: CreateTokenDto, @CurrentPrincipal() actor: Principal): Promise<CreatedTokenDto> {
@@ -37,7 +43,7 @@ export class TokensController {
 
   @Get()
   @Authorize(MANAGE)
-  @ApiOperation({ summary: 'List API tokens (never their secrets)' })
+  @ApiOperation({ summary: 'List API tokens (never their secrets)', description: 'Newest first, paged with page and per-page.' })
   @Paginated(ListShape.Envelope, TokenListDto, 'Tokens, newest first.')
   @ApiProblem(400, 'Bad paging parameter.')
   list(@Query() query: PageQueryDto) {
@@ -46,10 +52,14 @@ export class TokensController {
 
   @Get(':id')
   @Authorize(MANAGE)
-  @ApiOperation({ summary: 'View an API token (never its secret)' })
+  @ApiOperation({
+    summary: 'View an API token (never its secret)',
+    description: 'Name, role, scopes, expiry, last use and revocation of one token.',
+  })
   @ApiOkResponse({ type: TokenDto })
   @ApiProblem(400, 'Malformed id.')
   @ApiProblem(404, 'No such token.')
+  @ID_PARAM
   get(@Param('id') id: string): Promise<TokenDto> {
     return this.tokens.get(id);
   }
@@ -61,6 +71,7 @@ export class TokensController {
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblem(400, 'Malformed id.')
   @ApiProblem(404, 'No such token.')
+  @ID_PARAM
   revoke(@Param('id') id: string, @CurrentPrincipal() actor: Principal): Promise<void> {
     return this.tokens.revoke(id, actor);
   }

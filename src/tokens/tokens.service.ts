@@ -80,7 +80,7 @@ export class TokensService {
       if (!expiresAt) throw InvalidInputError.field('expiresAt', 'must be an ISO 8601 date-time');
     } else if (dto.expiresIn !== undefined) {
       const ms = parseDuration(dto.expiresIn);
-      if (ms === undefined) throw InvalidInputError.field('expiresIn', 'must be a duration such as 30d, 12h or 15m');
+      if (ms === undefined) throw InvalidInputError.field('expiresIn', 'must be a duration such as 30d, 12h or 15m, at most 10 years');
       expiresAt = new Date(Date.now() + ms);
     }
     return this.create({ name: dto.name, role: dto.role, scopes: dto.scopes, expiresAt }, actor);

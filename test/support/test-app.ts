@@ -7,6 +7,7 @@ import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { ormConfig } from '../../src/database/mikro-orm.config.js';
 import { SiteRole } from '../../src/common/auth/site-roles.js';
 import { TokensService } from '../../src/tokens/tokens.service.js';
+import { registerServedDocument } from './openapi-conformance.js';
 
 const TEST_DATABASE_ENV = 'ORGANIGRAM_TEST_DATABASE_URL';
 
@@ -65,6 +66,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     await migrator.close(true);
   }
   const app = await createApp(config, url);
+  await registerServedDocument(app);
   const orm = app.get(MikroORM);
   const createToken: TestApp['createToken'] = async (role, options = {}) => {
     const created = await new TokensService(orm.em.fork(), config).create({

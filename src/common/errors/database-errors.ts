@@ -33,6 +33,7 @@ const INVALID_CODES = new Set([
   '22021', // character_not_in_repertoire (NUL bytes and bad UTF-8)
   '22007', // invalid_datetime_format
   '22008', // datetime_field_overflow
+  '22009', // invalid_time_zone_displacement_value
   '22003', // numeric_value_out_of_range
   '23502', // not_null_violation
   '23514', // check_violation

@@ -22,8 +22,11 @@ export class InvalidInputError extends DomainError {
   readonly status = 400;
   readonly slug = 'validation-error';
   readonly title = 'Validation failed';
-  constructor(readonly errors: FieldError[]) {
+  readonly errors: FieldError[];
+  constructor(errors: FieldError[]) {
     super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    // Bounded as documented: a hostile body with thousands of unknown keys gets the first 100.
+    this.errors = errors.slice(0, 100);
   }
   static field(field: string, message: string): InvalidInputError {
     return new InvalidInputError([{ field, message }]);

@@ -21,11 +21,13 @@ const TITLES: Record<number, [string, string]> = {
   403: ['forbidden', 'Forbidden'],
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
+  408: ['request-timeout', 'Request timeout'],
   406: ['not-acceptable', 'Not acceptable'],
   409: ['conflict', 'Conflict'],
   413: ['payload-too-large', 'Payload too large'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   429: ['rate-limited', 'Too many requests'],
+  431: ['headers-too-large', 'Request header fields too large'],
   500: ['internal-error', 'Internal server error'],
   503: ['service-unavailable', 'Service unavailable'],
 };
@@ -94,6 +96,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 function fromFastify(status: number, error: Error & { code?: string }): Problem {
+  if (error.code === 'FST_ERR_BAD_URL') return generic(400, 'The URL is not valid percent-encoding.');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || status === 414) return generic(400, 'A path parameter is longer than allowed.');
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413)
     return generic(413, 'The request body is larger than the configured limit.');
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return generic(415, 'Send request bodies as application/json.');
@@ -101,6 +105,32 @@ function fromFastify(status: number, error: Error & { code?: string }): Problem 
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
     return generic(400, 'The request body is not valid JSON.');
   return generic(status, 'The request could not be parsed.');
+}
+
+/**
+ * The raw HTTP answer for a connection-level client error (an over-long request line or header, a
+ * malformed request): Node's parser rejects these before any route or request object exists, so
+ * Fastify's clientErrorHandler writes this to the socket directly.
+ */
+export function clientErrorResponse(error: Error & { code?: string }, requestId: string): string {
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail =
+    status === 431
+      ? 'The request line or headers are larger than allowed.'
+      : status === 408
+        ? 'The request took too long to arrive.'
+        : 'The request is not valid HTTP.';
+  const problem = generic(status, detail);
+  const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + problem.slug, title: problem.title, status, detail, instance: '/', requestId });
+  return [
+    `HTTP/1.1 ${status} ${problem.title}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
 
 /** Writes a problem response. */

@@ -16,7 +16,7 @@ export class RelatedEntity {
 export class RelatedSummary {
   @ApiProperty({ example: { 'org-person': 2 }, description: 'How many related entities of each type.' })
   counts!: Record<string, number>;
-  @ApiProperty({ type: [RelatedEntity], description: 'The first 100 related entities.' })
+  @ApiProperty({ type: [RelatedEntity], maxItems: 100, description: 'The first 100 related entities.' })
   items!: RelatedEntity[];
 }
 
@@ -29,7 +29,11 @@ export class ProblemDetails {
   @ApiProperty({ example: '/api/v2/data/people' }) instance!: string;
   @ApiProperty({ example: '8e3b6f0e-2a4b-4b55-9d8f-3f6f1f2b7c11', description: 'The X-Request-Id of the failed request.' })
   requestId!: string;
-  @ApiPropertyOptional({ type: [FieldError], description: 'Present on validation errors: one entry per invalid field.' })
+  @ApiPropertyOptional({
+    type: [FieldError],
+    maxItems: 100,
+    description: 'Present on validation errors: one entry per invalid field (at most 100).',
+  })
   errors?: FieldError[];
   @ApiPropertyOptional({ type: RelatedSummary, description: 'Present when a delete is refused because related entities exist.' })
   related?: RelatedSummary;

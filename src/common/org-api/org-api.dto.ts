@@ -6,14 +6,22 @@ import { ToDate, ToUuid } from '../validation/validation.js';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const UUID_MESSAGE = { message: 'must be a UUID (dashed or 32 hex digits)' };
+/** How a UUID input is documented: dashed or 32 hex digits, answered dashed. */
+export const UUID_DOC = {
+  type: String,
+  format: 'uuid',
+  maxLength: 36,
+  pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+} as const;
+/** The longest ISO 8601 date-time the date parser accepts (microseconds and a ±hh:mm offset). */
+export const ISO_MAX_LENGTH = 35;
 const DATE = { message: 'must be an ISO 8601 date-time such as 2026-01-31T00:00:00.000Z' };
 
 /** A UUID field (dashed or 32 hex, normalized to dashed lowercase). */
 export function UuidField(options: { description: string; nullable?: boolean; example?: string }) {
   return (target: object, key: string) => {
     ApiPropertyOptional({
-      type: String,
-      format: 'uuid',
+      ...UUID_DOC,
       nullable: options.nullable,
       description: options.description,
       example: options.example,
@@ -31,7 +39,7 @@ export function UuidField(options: { description: string; nullable?: boolean; ex
  */
 export function RequiredUuidField(options: { description: string; example?: string }) {
   return (target: object, key: string) => {
-    ApiProperty({ type: String, format: 'uuid', description: options.description, example: options.example })(target, key);
+    ApiProperty({ ...UUID_DOC, description: options.description, example: options.example })(target, key);
     IsDefined({ message: 'is required' })(target, key);
     ToUuid()(target, key);
     IsString(UUID_MESSAGE)(target, key);
@@ -58,7 +66,10 @@ export function TextField(options: { maxLength: number; description?: string; ex
 /** valid_from / valid_to: ISO 8601, null for unbounded. */
 export function DateField(description: string) {
   return (target: object, key: string) => {
-    ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description, example: null })(target, key);
+    ApiPropertyOptional({ type: String, format: 'date-time', maxLength: ISO_MAX_LENGTH, nullable: true, description, example: null })(
+      target,
+      key,
+    );
     IsOptional()(target, key);
     ToDate()(target, key);
     IsDate(DATE)(target, key);
@@ -76,21 +87,29 @@ export function BoolField(description: string) {
 
 /** Body fields of every POST /v2/{res}/index besides `filter` (which each resource types itself). */
 export abstract class IndexRequestBase {
-  @ApiPropertyOptional({ name: 'per-page', minimum: 1, maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE, example: 20 })
+  @ApiPropertyOptional({
+    name: 'per-page',
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PER_PAGE,
+    default: DEFAULT_PER_PAGE,
+    example: 20,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_PER_PAGE)
   'per-page'?: number;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 1_000_000, default: 1, example: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   page?: number;
 
-  @ApiPropertyOptional({ description: "Comma-separated fields, '-' for descending; the id breaks ties.", example: 'name' })
+  @ApiPropertyOptional({ description: "Comma-separated fields, '-' for descending; the id breaks ties.", example: 'name', maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -108,7 +127,7 @@ export abstract class IndexRequestBase {
 
 /** `?id=` of the query-string forms of view, update and historicize (the path form needs none). */
 export class IdQueryDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
+  @ApiPropertyOptional({ type: String, maxLength: 64, description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -117,7 +136,7 @@ export class IdQueryDto {
 
 /** DELETE query: `?id=` form plus force / historicize (true/false/1/0). */
 export class OrgDeleteQueryDto extends DeleteQueryDto {
-  @ApiPropertyOptional({ type: String, format: 'uuid', description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
+  @ApiPropertyOptional({ type: String, maxLength: 64, description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
   @IsOptional()
   @IsString()
   @MaxLength(64)

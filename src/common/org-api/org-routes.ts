@@ -5,7 +5,7 @@ import { Scope } from '../auth/scopes.js';
 import { SiteRole } from '../auth/site-roles.js';
 import { ApiProblem } from '../errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../pagination/pagination.interceptor.js';
-import { HistoricizeDto } from './org-api.dto.js';
+import { HistoricizeDto, UUID_DOC } from './org-api.dto.js';
 
 /** The role matrix of contract section 7, shared by the three 4HSE resources. */
 export const ORG_READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
@@ -14,6 +14,7 @@ export const ORG_DELETE = { ...ORG_WRITE, escalate: { query: 'force', minRole: S
 
 const problem = ApiProblem;
 const idParam = ApiParam({
+  schema: { type: 'string', maxLength: UUID_DOC.maxLength, pattern: UUID_DOC.pattern },
   name: 'id',
   required: false,
   description: 'Dashed or 32 hex digits; or use ?id= instead.',
@@ -59,7 +60,10 @@ export function CreateRoute(noun: string, item: unknown, conflicts: string) {
     Post('create'),
     HttpCode(201),
     Authorize(ORG_WRITE),
-    ApiOperation({ summary: `Create a ${noun}` }),
+    ApiOperation({
+      summary: `Create a ${noun}`,
+      description: `Creates a ${noun}; a client-supplied id (dashed or 32 hex digits) is kept, a taken one is 409.`,
+    }),
     ApiResponse({ status: 201, type: item as never, description: 'Created.' }),
     problem(400, 'Invalid or missing field, or a referenced entity does not exist (named in errors[]).'),
     problem(409, conflicts),

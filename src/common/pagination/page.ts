@@ -25,7 +25,7 @@ export function offsetOf(request: PageRequest): number {
 
 /** `page` and `per-page` of GET lists (query string). */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
+  @ApiPropertyOptional({ type: 'integer', format: 'int32', minimum: 1, maximum: 1_000_000, default: 1, example: 1 })
   @IsOptional()
   @ToInt()
   @IsInt()
@@ -33,7 +33,15 @@ export class PageQueryDto {
   @Max(1_000_000)
   page?: number;
 
-  @ApiPropertyOptional({ name: 'per-page', minimum: 1, maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE, example: 100 })
+  @ApiPropertyOptional({
+    name: 'per-page',
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: MAX_PER_PAGE,
+    default: DEFAULT_PER_PAGE,
+    example: 100,
+  })
   @IsOptional()
   @ToInt()
   @IsInt()

@@ -8,11 +8,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { COMPAT_QUERY_PARAM } from '../auth/token-extraction.js';
-import type { Page } from './page.js';
+import { MAX_PER_PAGE, type Page } from './page.js';
 
 /** How a dialect renders a list: Opsera `{count, data}` or 4HSE's bare array. */
 export const ListShape = { Envelope: 'envelope', Array: 'array' } as const;
@@ -72,7 +72,9 @@ export class PaginationInterceptor implements NestInterceptor {
   }
 }
 
-const header = (name: string, description: string) => ({ [name]: { description, schema: { type: 'integer' } } });
+const header = (name: string, description: string) => ({
+  [name]: { description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } },
+});
 
 /** Marks a route as a paginated list: interceptor, shape, and the documented headers. */
 export function Paginated(shape: ListShape, type: unknown, description: string) {
@@ -82,13 +84,27 @@ export function Paginated(shape: ListShape, type: unknown, description: string) 
     ...header('X-Pagination-Per-Page', 'Page size.'),
     ...header('X-Pagination-Total-Count', 'Number of matching rows.'),
     ...(shape === ListShape.Envelope
-      ? { Link: { description: 'RFC 8288 links: first, prev, next, last.', schema: { type: 'string' } } }
+      ? { Link: { description: 'RFC 8288 links: first, prev, next, last.', schema: { type: 'string', maxLength: 8192 } } }
       : {}),
   };
   return applyDecorators(
     SetMetadata(LIST_SHAPE_KEY, shape),
     UseInterceptors(PaginationInterceptor),
-    ApiResponse({ status: 200, description, type: type as never, headers }),
-    ApiHeader({ name: 'X-Request-Id', required: false, description: 'Optional request id, echoed back.' }),
+    // A bare array (4HSE) is documented with its bound; an envelope DTO carries its own.
+    Array.isArray(type)
+      ? ApiResponse({
+          status: 200,
+          description,
+          headers,
+          schema: { type: 'array', maxItems: MAX_PER_PAGE, items: { $ref: getSchemaPath(type[0] as new () => unknown) } },
+        })
+      : ApiResponse({ status: 200, description, type: type as never, headers }),
+    ...(Array.isArray(type) ? [ApiExtraModels(type[0] as new () => unknown)] : []),
+    ApiHeader({
+      name: 'X-Request-Id',
+      required: false,
+      description: 'Optional request id, echoed back.',
+      schema: { type: 'string', maxLength: 128 },
+    }),
   );
 }

@@ -11,8 +11,8 @@ export const MAX_SORT_TERMS = 10;
  * Parses `name,-code` against an allow-list of field names. Unknown fields are a 400 naming them; the
  * caller appends the id as the final tiebreaker so every order is total and paging is stable.
  */
-export function parseSort<F extends string>(value: string | undefined, allowed: readonly F[], field = 'sort'): SortTerm<F>[] {
-  if (value === undefined || value.trim() === '') return [];
+export function parseSort<F extends string>(value: string | null | undefined, allowed: readonly F[], field = 'sort'): SortTerm<F>[] {
+  if (value === undefined || value === null || value.trim() === '') return [];
   const parts = value.split(',').map((p) => p.trim());
   if (parts.length > MAX_SORT_TERMS) throw InvalidInputError.field(field, `accepts at most ${MAX_SORT_TERMS} fields`);
   const seen = new Set<string>();

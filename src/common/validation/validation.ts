@@ -79,7 +79,7 @@ export const ToUuid = () => Transform(({ value }: { value: unknown }) => (value 
  */
 export const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
 
-/** A real calendar date only: 2026-02-31 is refused, not rolled over into March. */
+/** A real calendar date only (2026-02-31 is refused, not rolled over into March), in years 1 to 9999 UTC. */
 export function parseDate(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const match = ISO_DATE_TIME.exec(value);
@@ -88,7 +88,11 @@ export function parseDate(value: unknown): Date | undefined {
   const calendar = new Date(Date.UTC(year, month - 1, day));
   if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  if (Number.isNaN(date.getTime())) return undefined;
+  // Years 1 to 9999 in UTC: an offset can push 9999-12-31 into year 10000, which neither the ISO
+  // format we answer with nor the driver's serialization represents.
+  const utcYear = date.getUTCFullYear();
+  return utcYear >= 1 && utcYear <= 9999 ? date : undefined;
 }
 
 /** Converts a valid ISO string to a Date (keeps null); invalid input stays for @IsDate to reject. */

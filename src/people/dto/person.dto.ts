@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsDate, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination/page.js';
+import { MAX_PER_PAGE, PageQueryDto } from '../../common/pagination/page.js';
 import { ToBoolean, ToDate } from '../../common/validation/validation.js';
 import { PERSON_LIMITS } from '../person.entity.js';
 
@@ -9,7 +9,7 @@ const DATE = { message: 'must be an ISO 8601 date-time such as 2026-01-31T00:00:
 
 function OptionalText(example: string, description?: string) {
   return (target: object, key: string) => {
-    ApiPropertyOptional({ example, maxLength: PERSON_LIMITS.text, nullable: true, description })(target, key);
+    ApiPropertyOptional({ type: String, example, maxLength: PERSON_LIMITS.text, nullable: true, description })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);
     MaxLength(PERSON_LIMITS.text)(target, key);
@@ -55,6 +55,7 @@ export class CreatePersonDto {
   @ApiPropertyOptional({
     type: String,
     format: 'date-time',
+    maxLength: 35,
     nullable: true,
     example: '2024-01-01T00:00:00.000Z',
     description: 'Start of validity (null: unbounded).',
@@ -67,6 +68,7 @@ export class CreatePersonDto {
   @ApiPropertyOptional({
     type: String,
     format: 'date-time',
+    maxLength: 35,
     nullable: true,
     example: null,
     description: 'End of validity, exclusive (null: unbounded).',
@@ -100,7 +102,7 @@ export type PersonSortField = (typeof PERSON_SORT_FIELDS)[number];
 
 function Filter(example: string, description: string) {
   return (target: object, key: string) => {
-    ApiPropertyOptional({ example, description, maxLength: PERSON_LIMITS.email })(target, key);
+    ApiPropertyOptional({ type: String, example, description, maxLength: PERSON_LIMITS.email })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);
     MaxLength(PERSON_LIMITS.email)(target, key);
@@ -110,6 +112,7 @@ function Filter(example: string, description: string) {
 /** Query of GET /api/v2/data/people. */
 export class PeopleQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
+    maxLength: 500,
     example: 'lastName,-createdAt',
     description: `Comma-separated fields, '-' for descending: ${PERSON_SORT_FIELDS.join(', ')}. Ties are broken by id.`,
   })
@@ -156,7 +159,7 @@ export class PersonDto {
 
 export class PersonListDto {
   @ApiProperty({ example: 1, description: 'Total number of matching people (all pages).' }) count!: number;
-  @ApiProperty({ type: [PersonDto] }) data!: PersonDto[];
+  @ApiProperty({ type: [PersonDto], maxItems: MAX_PER_PAGE }) data!: PersonDto[];
 }
 
 export const ALIASES = { business_group: 'business', applicationdepartment: 'department', projectgroup: 'group' } as const;

@@ -16,20 +16,30 @@ export class CreateTokenDto {
   @IsIn(ALL_SITE_ROLES, { message: `must be one of: ${ALL_SITE_ROLES.join(', ')}` })
   role!: SiteRole;
 
-  @ApiPropertyOptional({ enum: ALL_SCOPES, isArray: true, default: [Scope.Api], description: 'Defaults to ["api"].' })
+  @ApiPropertyOptional({ enum: ALL_SCOPES, isArray: true, maxItems: 10, default: [Scope.Api], description: 'Defaults to ["api"].' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
   @IsIn(ALL_SCOPES, { each: true, message: `each value must be one of: ${ALL_SCOPES.join(', ')}` })
   scopes?: Scope[];
 
-  @ApiPropertyOptional({ example: '2027-01-01T00:00:00.000Z', description: 'Absolute expiry (ISO 8601). Exclusive with expiresIn.' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    maxLength: 35,
+    example: '2027-01-01T00:00:00.000Z',
+    description: 'Absolute expiry (ISO 8601). Exclusive with expiresIn.',
+  })
   @IsOptional()
   @IsString()
+  @MaxLength(35)
   @Matches(ISO_DATE_TIME, { message: 'must be an ISO 8601 date-time' })
   expiresAt?: string;
 
-  @ApiPropertyOptional({ example: '30d', description: 'Relative expiry: a number and s, m, h, d or w. Exclusive with expiresAt.' })
+  @ApiPropertyOptional({
+    maxLength: 7,
+    example: '30d',
+    description: 'Relative expiry: a number and s, m, h, d or w. Exclusive with expiresAt.',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^\d{1,6}[smhdw]$/, { message: 'must be a duration such as 30d, 12h or 15m' })
@@ -40,7 +50,7 @@ export class TokenDto {
   @ApiProperty({ format: 'uuid', example: '0b9f5f8e-1f5e-4c7a-9a61-1ed3c6e1d8a2' }) id!: string;
   @ApiProperty({ example: 'hr-sync' }) name!: string;
   @ApiProperty({ enum: ALL_SITE_ROLES, example: SiteRole.PowerUser }) role!: SiteRole;
-  @ApiProperty({ enum: ALL_SCOPES, isArray: true, example: [Scope.Api] }) scopes!: Scope[];
+  @ApiProperty({ enum: ALL_SCOPES, isArray: true, maxItems: 10, example: [Scope.Api] }) scopes!: Scope[];
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
   @ApiProperty({ nullable: true, type: String, example: null }) expiresAt!: string | null;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'Updated at most about once a minute.' })
@@ -58,5 +68,5 @@ export class CreatedTokenDto extends TokenDto {
 
 export class TokenListDto {
   @ApiProperty({ example: 1 }) count!: number;
-  @ApiProperty({ type: [TokenDto] }) data!: TokenDto[];
+  @ApiProperty({ type: [TokenDto], maxItems: 1000 }) data!: TokenDto[];
 }
