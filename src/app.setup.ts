@@ -104,6 +104,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       'X-RateLimit-Reset',
     ],
     maxAge: 600,
+    // A preflight without Origin is answered like any other (an empty 204), not with a text/plain 400.
+    strictPreflight: false,
   });
 
   const document = SwaggerModule.createDocument(

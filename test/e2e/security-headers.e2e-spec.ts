@@ -23,6 +23,12 @@ describe('Security headers and CORS', () => {
       }
     });
 
+    it('answers a preflight without Origin with an empty 204, not a text/plain error', async () => {
+      const res = await t.http().options('/api/v2/data/people');
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+    });
+
     it('allows any origin without credentials, never reflecting the origin', async () => {
       const res = await t.http().get('/api/v2/data/people').set(bearer(t.tokens.viewer)).set('Origin', 'https://evil.example');
       expect(res.headers['access-control-allow-origin']).toBe('*');
