@@ -5,7 +5,7 @@ import { violatedConstraint } from '../common/errors/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { deleteWithRules } from '../common/org-api/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { assertValidity, historicizeDate, sentFields } from '../common/org-api/validity.js';
+import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { parseEntityId } from '../common/validation/validation.js';
@@ -109,8 +109,7 @@ export class OrgPersonService {
   async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgPersonDto> {
     const id = parseEntityId(rawId);
     const entity = await this.find(id);
-    entity.validTo = historicizeDate(entity.validFrom, entity.validTo, dto.date);
-    entity.updatedAt = new Date();
+    applyHistoricize(entity, dto.date);
     await this.em.flush();
     return this.view(id);
   }

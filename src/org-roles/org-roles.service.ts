@@ -5,7 +5,7 @@ import { violatedConstraint } from '../common/errors/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { assertValidity, historicizeDate, sentFields } from '../common/org-api/validity.js';
+import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { parseEntityId } from '../common/validation/validation.js';
@@ -83,8 +83,7 @@ export class OrgRolesService {
   async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgRoleDto> {
     const id = parseEntityId(rawId);
     const role = await this.find(id);
-    role.validTo = historicizeDate(role.validFrom, role.validTo, dto.date);
-    role.updatedAt = new Date();
+    applyHistoricize(role, dto.date);
     await this.em.flush();
     return this.view(id);
   }

@@ -5,7 +5,7 @@ import { violatedConstraint } from '../common/errors/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { assertValidity, historicizeDate, sentFields } from '../common/org-api/validity.js';
+import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { parseEntityId } from '../common/validation/validation.js';
@@ -96,8 +96,7 @@ export class OrgUnitsService {
   async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgUnitDto> {
     const id = parseEntityId(rawId);
     const unit = await this.find(id);
-    unit.validTo = historicizeDate(unit.validFrom, unit.validTo, dto.date);
-    unit.updatedAt = new Date();
+    applyHistoricize(unit, dto.date);
     await this.em.flush();
     return this.view(id);
   }

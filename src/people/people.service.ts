@@ -21,6 +21,7 @@ import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
 import { sql } from '../database/transaction.js';
+import { applyHistoricize } from '../common/org-api/validity.js';
 
 const EMAIL_INDEX = 'person_email_lower_uniq';
 type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES>;
@@ -95,12 +96,8 @@ export class PeopleService {
   async remove(email: string, options: DeleteQueryDto): Promise<void> {
     const person = await this.find(email);
     if (options.historicize) {
-      const now = new Date();
-      if (!person.validTo || person.validTo > now) {
-        person.validTo = now;
-        person.updatedAt = now;
-        await this.em.flush();
-      }
+      applyHistoricize(person);
+      await this.em.flush();
       return;
     }
     const scope = { personId: person.id };

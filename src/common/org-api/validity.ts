@@ -10,12 +10,23 @@ export function assertValidity(from: Date | null | undefined, to: Date | null | 
  * keeps its earlier end (moving it to now would make it look active in between). Never at or before
  * valid_from.
  */
-export function historicizeDate(validFrom: Date | null | undefined, validTo: Date | null | undefined, date: Date | undefined): Date {
+function historicizeDate(validFrom: Date | null | undefined, validTo: Date | null | undefined, date: Date | undefined): Date {
   const now = new Date();
   if (date === undefined && validTo && validTo.getTime() <= now.getTime()) return validTo;
   const at = date ?? now;
   if (validFrom && at.getTime() <= validFrom.getTime()) throw InvalidInputError.field('date', 'must be later than valid_from');
   return at;
+}
+
+/**
+ * Historicizes an entity of either dialect in memory (the caller flushes): valid_to per
+ * {@link historicizeDate}; updated_at only moves when valid_to does.
+ */
+export function applyHistoricize(entity: { validFrom?: Date | null; validTo?: Date | null; updatedAt: Date }, date?: Date): void {
+  const validTo = historicizeDate(entity.validFrom, entity.validTo, date);
+  if (entity.validTo?.getTime() === validTo.getTime()) return;
+  entity.validTo = validTo;
+  entity.updatedAt = new Date();
 }
 
 /** Fields of a partial update that were actually sent (undefined means "leave unchanged"). */
