@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   if (!config.database.url) {
     try {
-      embedded = await startEmbeddedPostgres({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port });
+      embedded = await startEmbeddedPostgres({
+        dataDir: config.database.embedded.dataDir,
+        port: config.database.embedded.port,
+        runtimeRoot: config.database.embedded.runtimeDir,
+      });
     } catch (error) {
       fail((error as Error).message);
     }

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       database: {
         url: undefined,
         migrateOnStart: true,
-        embedded: { dataDir: resolve('.data/postgres'), port: 54329 },
+        embedded: { dataDir: resolve('.data/postgres'), port: 54329, runtimeDir: '/var/lib/organigram' },
         poolMax: 10,
         acquireTimeoutMs: 3_000,
         statementTimeoutMs: 15_000,

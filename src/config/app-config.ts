@@ -19,7 +19,7 @@ export interface AppConfig {
     /** Unset means: run the embedded PostgreSQL under {@link AppConfig.database.embedded}. */
     readonly url: string | undefined;
     readonly migrateOnStart: boolean;
-    readonly embedded: { readonly dataDir: string; readonly port: number };
+    readonly embedded: { readonly dataDir: string; readonly port: number; readonly runtimeDir: string };
     readonly poolMax: number;
     /** Time to open a connection or to wait for a free one in the pool. */
     readonly acquireTimeoutMs: number;
@@ -136,6 +136,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       embedded: {
         dataDir: resolve(env.EMBEDDED_DB_DIR?.trim() || '.data/postgres'),
         port: int(env, 'EMBEDDED_DB_PORT', 54329, 1, 65535),
+        // Started by root, PostgreSQL runs as the `postgres` OS user: programs and data it cannot reach
+        // in the checkout are placed here (see docs/decisions.md, "Embedded PostgreSQL as root").
+        runtimeDir: resolve(env.EMBEDDED_PG_RUNTIME_DIR?.trim() || '/var/lib/organigram'),
       },
       poolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
       acquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3_000, 100, 600_000),

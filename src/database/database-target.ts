@@ -10,6 +10,10 @@ export interface DatabaseTarget {
 
 export async function openDatabaseTarget(config: AppConfig): Promise<DatabaseTarget> {
   if (config.database.url) return { url: config.database.url, embedded: undefined, close: () => Promise.resolve() };
-  const embedded = await startEmbeddedPostgres({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port });
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.database.embedded.dataDir,
+    port: config.database.embedded.port,
+    runtimeRoot: config.database.embedded.runtimeDir,
+  });
   return { url: embedded.url, embedded, close: () => embedded.stop() };
 }
