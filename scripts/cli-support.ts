@@ -3,15 +3,22 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-config.js';
 import { ormConfig } from '../src/database/mikro-orm.config.js';
 import { openDatabaseTarget } from '../src/database/database-target.js';
-import { describeDatabaseUrl, prepareDatabase } from '../src/database/prepare.js';
+import { connectDatabase, describeDatabaseUrl, prepareDatabase } from '../src/database/prepare.js';
 
 export function die(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
-/** Runs `work` against the same database `npm start` would use (DATABASE_URL or the embedded one). */
-export async function withOrm<T>(work: (orm: MikroORM, config: AppConfig) => Promise<T>, options: { migrate: boolean }): Promise<T> {
+/**
+ * Runs `work` against the same database `npm start` would use (DATABASE_URL or the embedded one).
+ * `migrate`: apply pending migrations first (true), or only connect, leaving migrations to `work`
+ * ('none': the migration CLI, which must work whatever DB_MIGRATE_ON_START says).
+ */
+export async function withOrm<T>(
+  work: (orm: MikroORM, config: AppConfig) => Promise<T>,
+  options: { migrate: boolean | 'none' },
+): Promise<T> {
   let config: AppConfig;
   try {
     config = loadConfig();
@@ -21,7 +28,11 @@ export async function withOrm<T>(work: (orm: MikroORM, config: AppConfig) => Pro
   const target = await openDatabaseTarget(config).catch((error: Error) => die(error.message));
   const orm = new MikroORM({ ...ormConfig(config, target.url), allowGlobalContext: true, logger: () => undefined });
   try {
-    await prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: options.migrate } }).catch((error: Error) =>
+    const prepared =
+      options.migrate === 'none'
+        ? connectDatabase(orm)
+        : prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: options.migrate } });
+    await prepared.catch((error: Error) =>
       die(`cannot use the database at ${describeDatabaseUrl(target.url)}: ${error.message.split('\n')[0]}`),
     );
     return await work(orm, config);

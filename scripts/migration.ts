@@ -10,7 +10,7 @@ import { die, withOrm } from './cli-support.js';
 async function main(): Promise<void> {
   const command = process.argv[2];
   if (command === 'up') {
-    const applied = await withOrm((orm) => orm.migrator.up(), { migrate: false });
+    const applied = await withOrm((orm) => orm.migrator.up(), { migrate: 'none' });
     process.stdout.write(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}\n` : 'No pending migrations.\n');
   } else if (command === 'create') {
     const name = process.argv[3];

@@ -16,12 +16,17 @@ export function describeDatabaseUrl(url: string): string {
  * line, then apply pending migrations (unless DB_MIGRATE_ON_START=false).
  */
 export async function prepareDatabase(orm: Pick<MikroORM, 'connect' | 'checkConnection' | 'migrator'>, config: AppConfig): Promise<void> {
-  await orm.connect();
-  const check = await orm.checkConnection();
-  if (!check.ok) throw new Error(check.reason ?? 'connection failed');
+  await connectDatabase(orm);
   if (config.database.migrateOnStart) {
     await orm.migrator.up();
   } else if ((await orm.migrator.getPending()).length > 0) {
     throw new Error('migrations are pending and DB_MIGRATE_ON_START=false: run npm run migration:up first');
   }
+}
+
+/** Connects and checks the connection, nothing else (the migration CLI applies migrations itself). */
+export async function connectDatabase(orm: Pick<MikroORM, 'connect' | 'checkConnection'>): Promise<void> {
+  await orm.connect();
+  const check = await orm.checkConnection();
+  if (!check.ok) throw new Error(check.reason ?? 'connection failed');
 }

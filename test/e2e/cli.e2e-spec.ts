@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SiteRole } from '../../src/common/auth/site-roles.js';
 import { bearer, createTestApp, ISO, UUID, type TestApp } from '../support/test-app.js';
@@ -125,4 +126,38 @@ describe('Token CLI (npm run token)', () => {
     expect(result.stderr).toContain('--role must be one of');
     expect(await t.sql('select count(*)::int as n from api_token')).toEqual(before);
   }, 120_000);
+});
+
+describe('Migration CLI (npm run migration:up)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('applies every migration to a fresh database, also with DB_MIGRATE_ON_START=false, then finds none pending', async () => {
+    const name = `organigram_migrate_w${process.env.JEST_WORKER_ID ?? '1'}`;
+    await t.sql(`drop database if exists "${name}"`);
+    await t.sql(`create database "${name}"`);
+    const url = new URL(t.url);
+    url.pathname = `/${name}`;
+    const env = { ...operatorEnv(t), DATABASE_URL: url.toString(), DB_MIGRATE_ON_START: 'false' };
+    const up = () =>
+      new Promise<Run>((resolve) =>
+        execFile('npm', ['run', 'migration:up'], { cwd: ROOT, timeout: CLI_TIMEOUT_MS, env }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const migrations = readdirSync(join(ROOT, 'migrations'))
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => file.replace(/\.ts$/, ''))
+      .sort();
+
+    const first = await up();
+    expect(first).toEqual({ code: 0, stdout: `Applied: ${migrations.join(', ')}\n`, stderr: '' });
+    const second = await up();
+    expect(second).toEqual({ code: 0, stdout: 'No pending migrations.\n', stderr: '' });
+    await t.sql(`drop database "${name}"`);
+  }, 240_000);
 });
