@@ -7,10 +7,9 @@ FROM node:24-slim AS build
 WORKDIR /app
 
 # Dependencies first, so the layer is reused while only sources change.
-# `npm ci` cannot be used against this registry (optional platform binaries are missing), so install
-# from the lockfile with `npm install`. The project .npmrc sets loglevel=silent: ask for warnings.
+# `npm ci` installs exactly the committed lockfile. The project .npmrc sets loglevel=silent: ask for warnings.
 COPY package.json package-lock.json .npmrc ./
-RUN npm install --no-audit --no-fund --loglevel=warn
+RUN npm ci --no-audit --no-fund --loglevel=warn
 
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY src ./src

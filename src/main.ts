@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
-import { describeDatabaseUrl, prepareDatabase } from './database/prepare.js';
+import { describeDatabaseUrl, plaintextDatabaseWarning, prepareDatabase } from './database/prepare.js';
 import { TokensService } from './tokens/tokens.service.js';
 
 function fail(message: string): never {
@@ -71,10 +71,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.http.port, host: config.http.host });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .log.info({ port: config.http.port, database: describeDatabaseUrl(url), embedded: Boolean(embedded) }, 'organigram listening');
+  const log = app.getHttpAdapter().getInstance().log;
+  const plaintext = plaintextDatabaseWarning(url);
+  if (plaintext) log.warn(plaintext);
+  log.info({ port: config.http.port, database: describeDatabaseUrl(url), embedded: Boolean(embedded) }, 'organigram listening');
 }
 
 void main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

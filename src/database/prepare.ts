@@ -30,3 +30,22 @@ export async function connectDatabase(orm: Pick<MikroORM, 'connect' | 'checkConn
   const check = await orm.checkConnection();
   if (!check.ok) throw new Error(check.reason ?? 'connection failed');
 }
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+/**
+ * The warning logged at start when a DATABASE_URL reaches PostgreSQL over the network without
+ * `sslmode`: node-postgres then connects in clear text, passwords and personal data included.
+ * Loopback addresses, Unix sockets and any explicit `sslmode` (even `disable`) are left alone.
+ */
+export function plaintextDatabaseWarning(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const host = parsed.searchParams.get('host') ?? parsed.hostname;
+  if (host === '' || host.startsWith('/') || LOOPBACK.test(host) || parsed.searchParams.has('sslmode')) return undefined;
+  return `DATABASE_URL reaches ${host} without sslmode: the connection is not encrypted. Add ?sslmode=verify-full (or require), or sslmode=disable to silence this on a trusted network`;
+}
