@@ -5,6 +5,7 @@ import { classifyDatabaseError } from './database-errors.js';
 import { DomainError } from './domain-errors.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem.js';
 import { requestPath } from '../http/request-path.js';
+import { applyWireHeaderCase } from '../http/wire-compat.js';
 
 interface Problem {
   status: number;
@@ -145,5 +146,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
     ...problem.extensions,
   };
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE);
+  // Framework errors (router) are answered without the onSend hooks: spell the header names here too.
+  applyWireHeaderCase(reply);
+  void reply.send(JSON.stringify(body));
 }
