@@ -5,7 +5,6 @@ import { classifyDatabaseError } from './database-errors.js';
 import { DomainError } from './domain-errors.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem.js';
 import { requestPath } from '../http/request-path.js';
-import { applyWireHeaderCase } from '../http/wire-compat.js';
 
 interface Problem {
   status: number;
@@ -134,8 +133,13 @@ export function clientErrorResponse(error: Error & { code?: string }, requestId:
   ].join('\r\n');
 }
 
-/** Writes a problem response. */
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): void {
+/** Writes a problem response; `beforeSend` sees the reply with every header set, just before it is sent. */
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  problem: Problem,
+  beforeSend?: (reply: FastifyReply) => void,
+): void {
   const body: ProblemDetails = {
     type: PROBLEM_TYPE_BASE + problem.slug,
     title: problem.title,
@@ -147,7 +151,6 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
   };
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
   reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE);
-  // Framework errors (router) are answered without the onSend hooks: spell the header names here too.
-  applyWireHeaderCase(reply);
+  beforeSend?.(reply);
   void reply.send(JSON.stringify(body));
 }
