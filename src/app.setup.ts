@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { createLogger, PinoNestLogger } from './common/http/logger.js';
 import { PAGINATION_HEADERS } from './common/pagination/pagination.interceptor.js';
 import { assertSafeInput } from './common/validation/input-guard.js';
+import { applyWireHeaderCase, installWireCompat } from './common/http/wire-compat.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,7 +40,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     },
     frameworkErrors: (error: Error & { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply) => {
       reply.header('X-Request-Id', request.id);
-      sendProblem(reply, request, filter.toProblem(error, request));
+      // Router errors skip the onSend hooks: the documented header names are spelled here.
+      sendProblem(reply, request, filter.toProblem(error, request), applyWireHeaderCase);
     },
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
@@ -62,6 +64,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON only: text and form bodies are a 415, never strings or fields handed to the validators.
   fastify.removeContentTypeParser('text/plain');
+  // Contract section 4.1: bodiless requests whatever their Content-Type, header case on the wire, 413 reaching a client still sending.
+  installWireCompat(fastify);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.header('X-Request-Id', request.id);
     done();

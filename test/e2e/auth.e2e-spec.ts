@@ -38,9 +38,10 @@ describe('Authentication (Bearer tokens)', () => {
     expect(res.body.detail).toMatch(/Authorization: Bearer/);
   });
 
-  it('answers 401 without error="invalid_token" for another scheme (no bearer credential presented)', async () => {
+  it('answers 401 with error="invalid_token" for another scheme, exactly like an unknown token (issue 7)', async () => {
     const res = await t.http().get(PEOPLE).set('Authorization', 'Basic dXNlcjpwYXNz');
-    expectUnauthorized(res, CHALLENGE);
+    expectUnauthorized(res, INVALID_TOKEN_CHALLENGE);
+    expect(res.body.detail).toBe('The token is invalid, expired or revoked.');
   });
 
   it('answers 401 with error="invalid_token" for an unknown well-formed token', async () => {
@@ -76,7 +77,8 @@ describe('Authentication (Bearer tokens)', () => {
   });
 
   it('ignores the compatibility forms while the switch is off', async () => {
-    expectUnauthorized(await t.http().get(PEOPLE).set('Authorization', t.tokens.viewer), CHALLENGE);
+    // A bare token in Authorization is an unreadable header then: the 401 of an unknown token (issue 7).
+    expectUnauthorized(await t.http().get(PEOPLE).set('Authorization', t.tokens.viewer), INVALID_TOKEN_CHALLENGE);
     expectUnauthorized(await t.http().get(`${PEOPLE}?access-token=${t.tokens.viewer}`), CHALLENGE);
   });
 

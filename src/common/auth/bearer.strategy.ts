@@ -5,10 +5,10 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { TokensService } from '../../tokens/tokens.service.js';
 import { BEARER_STRATEGY } from './auth.constants.js';
 import type { Principal } from './principal.js';
-import { COMPAT_QUERY_PARAM, extractToken, type TokenSource } from './token-extraction.js';
+import { COMPAT_QUERY_PARAM, presentedToken, type TokenSource } from './token-extraction.js';
 
 /**
- * passport-http-bearer, fed only what {@link extractToken} allows: the strategy itself would also read
+ * passport-http-bearer, fed only what {@link presentedToken} allows: the strategy itself would also read
  * `access_token` from the query string and the body, which the contract forbids.
  */
 @Injectable()
@@ -21,7 +21,7 @@ export class BearerStrategy extends PassportStrategy(Strategy, BEARER_STRATEGY) 
   }
 
   override authenticate(req: TokenSource, options?: object): void {
-    const token = extractToken(req, this.config.auth.compat);
+    const token = presentedToken(req, this.config.auth.compat);
     if (this.config.auth.compat && req.query && typeof req.query === 'object') {
       // The compat parameter is a credential, not a filter: keep it away from query DTOs and logs.
       delete (req.query as Record<string, unknown>)[COMPAT_QUERY_PARAM];

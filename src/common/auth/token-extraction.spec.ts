@@ -1,4 +1,5 @@
-import { COMPAT_QUERY_PARAM, extractToken, type TokenSource } from './token-extraction.js';
+import { COMPAT_QUERY_PARAM, extractToken, presentedToken, UNREADABLE_CREDENTIAL, type TokenSource } from './token-extraction.js';
+import { isWellFormedToken } from './token-format.js';
 
 const TOKEN = 'ogm_abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -75,5 +76,38 @@ describe('extractToken', () => {
     it('still refuses a Basic header and does not fall back to the query', () => {
       expect(extractToken(req('Basic dXNlcjpwYXNz', { 'access-token': TOKEN }), true)).toBeUndefined();
     });
+  });
+});
+
+describe('presentedToken', () => {
+  describe.each([false, true])('with compat=%p', (compat) => {
+    it('hands over a readable token as is', () => {
+      expect(presentedToken(req(`Bearer ${TOKEN}`), compat)).toBe(TOKEN);
+    });
+
+    it('is undefined only when no Authorization header (and no compat parameter) was sent', () => {
+      expect(presentedToken(req(), compat)).toBeUndefined();
+      expect(presentedToken(req(undefined, { access_token: TOKEN }), compat)).toBeUndefined();
+    });
+
+    it.each(['Bearer', 'Bearer ', 'Bearer a b', 'Basic dXNlcjpwYXNz', 'Token abc def', '', '   ', 'Bearer\ta\tb'])(
+      'turns the unreadable header %p into a presented credential that never validates',
+      (header) => {
+        // With compat on, `Bearer` alone reads as the bare token "Bearer": refused all the same.
+        const token = presentedToken(req(header), compat);
+        expect(token).toBeDefined();
+        expect(isWellFormedToken(token!)).toBe(false);
+        if (!compat) expect(token).toBe(UNREADABLE_CREDENTIAL);
+      },
+    );
+  });
+
+  it('turns a bare token into an unreadable credential while the switch is off', () => {
+    expect(presentedToken(req(TOKEN), false)).toBe(UNREADABLE_CREDENTIAL);
+    expect(presentedToken(req(TOKEN), true)).toBe(TOKEN);
+  });
+
+  it('uses a placeholder that can never be a well-formed token', () => {
+    expect(isWellFormedToken(UNREADABLE_CREDENTIAL)).toBe(false);
   });
 });

@@ -27,3 +27,21 @@ export function extractToken(source: TokenSource, compat: boolean): string | und
   }
   return undefined;
 }
+
+/**
+ * Stands for a credential that was presented but cannot be a token: an Authorization header that is
+ * not `Bearer <one token>` (`Bearer` alone, `Bearer a b`, `Basic ...`, garbage, empty) and, with the
+ * compatibility switch, not a bare token either. It never validates (no `ogm_` shape), so the request
+ * gets exactly the 401 of an unknown token: how the header was parsed is not revealed.
+ */
+export const UNREADABLE_CREDENTIAL = '-';
+
+/**
+ * The token to check: {@link extractToken}'s, or {@link UNREADABLE_CREDENTIAL} when an Authorization
+ * header was sent but yields none; undefined only when no credential was presented at all.
+ */
+export function presentedToken(source: TokenSource, compat: boolean): string | undefined {
+  const token = extractToken(source, compat);
+  if (token !== undefined) return token;
+  return source.headers.authorization !== undefined ? UNREADABLE_CREDENTIAL : undefined;
+}

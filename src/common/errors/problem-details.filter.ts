@@ -133,8 +133,13 @@ export function clientErrorResponse(error: Error & { code?: string }, requestId:
   ].join('\r\n');
 }
 
-/** Writes a problem response. */
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem): void {
+/** Writes a problem response; `beforeSend` sees the reply with every header set, just before it is sent. */
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  problem: Problem,
+  beforeSend?: (reply: FastifyReply) => void,
+): void {
   const body: ProblemDetails = {
     type: PROBLEM_TYPE_BASE + problem.slug,
     title: problem.title,
@@ -145,5 +150,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
     ...problem.extensions,
   };
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
-  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE);
+  beforeSend?.(reply);
+  void reply.send(JSON.stringify(body));
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../pagination/page.js';
 import { DeleteQueryDto } from '../http/delete-query.dto.js';
-import { ToDate, ToUuid } from '../validation/validation.js';
+import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToDate, ToUuid } from '../validation/validation.js';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const UUID_MESSAGE = { message: 'must be a UUID (dashed or 32 hex digits)' };
@@ -15,6 +15,7 @@ export const UUID_DOC = {
 } as const;
 /** The longest ISO 8601 date-time the date parser accepts (microseconds and a ±hh:mm offset). */
 export const ISO_MAX_LENGTH = 35;
+
 const DATE = { message: 'must be an ISO 8601 date-time such as 2026-01-31T00:00:00.000Z' };
 
 /** A UUID field (dashed or 32 hex, normalized to dashed lowercase). */
@@ -66,7 +67,7 @@ export function TextField(options: { maxLength: number; description?: string; ex
 /** valid_from / valid_to: ISO 8601, null for unbounded. */
 export function DateField(description: string) {
   return (target: object, key: string) => {
-    ApiPropertyOptional({ type: String, format: 'date-time', maxLength: ISO_MAX_LENGTH, nullable: true, description, example: null })(
+    ApiPropertyOptional({ ...DATE_INPUT_DOC, nullable: true, description: `${description} ${DATE_TIME_INPUT_FORMS}`, example: null })(
       target,
       key,
     );

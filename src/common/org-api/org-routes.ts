@@ -6,6 +6,7 @@ import { SiteRole } from '../auth/site-roles.js';
 import { ApiProblem } from '../errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../pagination/pagination.interceptor.js';
 import { HistoricizeDto, UUID_DOC } from './org-api.dto.js';
+import { EmptyArrayMeansNoFields } from './php-empty-array.js';
 
 /** The role matrix of contract section 7, shared by the three 4HSE resources. */
 export const ORG_READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
@@ -13,6 +14,8 @@ export const ORG_WRITE = { scope: Scope.Api, minRole: SiteRole.PowerUser } as co
 export const ORG_DELETE = { ...ORG_WRITE, escalate: { query: 'force', minRole: SiteRole.Administrator } } as const;
 
 const problem = ApiProblem;
+/** Contract section 4.1, as the route descriptions say it. */
+const NO_BODY = 'No body (whatever the Content-Type), `{}` and `[]` (PHP\'s empty array) all mean "no fields"; any other array is a 400.';
 const idParam = ApiParam({
   schema: { type: 'string', maxLength: UUID_DOC.maxLength, pattern: UUID_DOC.pattern },
   name: 'id',
@@ -33,9 +36,10 @@ export function IndexRoute(noun: string, item: unknown, body: unknown, example: 
     Post('index'),
     HttpCode(200),
     Authorize(ORG_READ),
+    EmptyArrayMeansNoFields(),
     ApiOperation({
       summary: `List ${noun}s`,
-      description: `Paginated, filtered list of ${noun}s. Inactive ones are hidden unless history is true.`,
+      description: `Paginated, filtered list of ${noun}s. Inactive ones are hidden unless history is true. ${NO_BODY}`,
     }),
     ApiBody({ type: body as never, examples: { search: { value: example } } }),
     Paginated(ListShape.Array, [item], `List of ${noun}s (bare array) with the X-Pagination-* headers.`),
@@ -74,7 +78,11 @@ export function UpdateRoute(noun: string, item: unknown, conflicts: string) {
   return applyDecorators(
     Put(['update/:id', 'update']),
     Authorize(ORG_WRITE),
-    ApiOperation({ summary: `Update a ${noun} (partial)`, description: 'Absent fields stay unchanged; valid_to: null re-activates.' }),
+    EmptyArrayMeansNoFields(),
+    ApiOperation({
+      summary: `Update a ${noun} (partial)`,
+      description: `Absent fields stay unchanged; valid_to: null re-activates. ${NO_BODY}`,
+    }),
     idParam,
     ApiOkResponse({ type: item as never }),
     problem(400, 'Invalid field or malformed id.'),
@@ -104,15 +112,20 @@ export function HistoricizeRoute(noun: string, item: unknown) {
     Post(['historicize/:id', 'historicize']),
     HttpCode(200),
     Authorize(ORG_WRITE),
+    EmptyArrayMeansNoFields(),
     ApiOperation({
       summary: `Historicize a ${noun}`,
-      description: 'Sets valid_to to the given date (default now). Nothing is deleted; dependants are hidden by parent_active.',
+      description: `Sets valid_to to the given date (default now). Nothing is deleted; dependants are hidden by parent_active. ${NO_BODY}`,
     }),
     idParam,
     ApiBody({
       type: HistoricizeDto,
       required: false,
-      examples: { now: { value: {} }, date: { value: { date: '2026-12-31T00:00:00.000Z' } } },
+      examples: {
+        now: { value: {} },
+        date: { value: { date: '2026-12-31T00:00:00.000Z' } },
+        fourHseDate: { summary: "4HSE's documented form, read as UTC", value: { date: '2026-12-02 03:29:45' } },
+      },
     }),
     ApiOkResponse({ type: item as never }),
     problem(400, 'Malformed id or date, or the date is not after valid_from.'),

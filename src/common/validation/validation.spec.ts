@@ -113,4 +113,26 @@ describe('parseDate', () => {
   it.each(['tomorrow', '2023-13-45T00:00:00Z', '1700000000', '', 1700000000])('refuses %p', (input) => {
     expect(parseDate(input)).toBeUndefined();
   });
+
+  it("reads 4HSE's YYYY-MM-DD HH:MM:SS as UTC, whatever the server's time zone", () => {
+    expect(parseDate('2026-12-02 03:29:45')?.toISOString()).toBe('2026-12-02T03:29:45.000Z');
+    expect(parseDate('2024-02-29 23:59:59')?.toISOString()).toBe('2024-02-29T23:59:59.000Z');
+    expect(parseDate('9999-12-31 23:59:59')?.toISOString()).toBe('9999-12-31T23:59:59.000Z');
+  });
+
+  it.each([
+    ['an impossible calendar date', '2026-02-30 00:00:00'],
+    ['February 29 of a common year', '2025-02-29 12:00:00'],
+    ['hour 24', '2026-12-02 24:00:00'],
+    ['minute 60', '2026-12-02 03:60:00'],
+    ['a leap second', '2026-12-31 23:59:60'],
+    ['no seconds', '2026-12-02 03:29'],
+    ['fractions without an offset', '2026-12-02 03:29:45.123'],
+    ['T without an offset (local time)', '2026-12-02T03:29:45'],
+    ['two spaces', '2026-12-02  03:29:45'],
+    ['a trailing space', '2026-12-02 03:29:45 '],
+    ['a one-digit hour', '2026-12-02 3:29:45'],
+  ])('refuses %s: %p', (_label, input) => {
+    expect(parseDate(input)).toBeUndefined();
+  });
 });

@@ -77,17 +77,43 @@ export const ToUuid = () => Transform(({ value }: { value: unknown }) => (value 
  * ISO 8601: a bare date (read as UTC midnight) or a date-time WITH its offset (Z or +hh:mm). A
  * date-time without an offset is refused: it would be read in the server's time zone.
  */
-export const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
 
-/** A real calendar date only (2026-02-31 is refused, not rolled over into March), in years 1 to 9999 UTC. */
+/**
+ * 4HSE's documented form `YYYY-MM-DD HH:MM:SS` (contract section 4.1): a space, whole seconds, no
+ * offset, read as UTC. Only this exact shape; `T` without an offset stays refused.
+ */
+const FOURHSE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
+
+/** Every date-time input form the API accepts: {@link ISO_8601} or {@link FOURHSE_DATE_TIME}. */
+export const ISO_DATE_TIME = new RegExp(`${ISO_8601.source}|${FOURHSE_DATE_TIME.source}`);
+
+/** How date-time inputs are documented in the OpenAPI document (descriptions of every date field). */
+export const DATE_TIME_INPUT_FORMS =
+  'ISO 8601 with an offset (2026-01-31T09:30:00.000Z, 2026-01-31T10:30:00+01:00), or read as UTC: 2026-01-31 09:30:00 or 2026-01-31.';
+
+/**
+ * How a date-time input is documented: the forms {@link parseDate} accepts, as a pattern rather than
+ * `format: date-time` (RFC 3339), which would refuse `2026-12-02 03:29:45` and `2026-12-02`. 35
+ * characters: microseconds and a ±hh:mm offset.
+ */
+export const DATE_INPUT_DOC = { type: String, pattern: ISO_DATE_TIME.source, maxLength: 35 } as const;
+
+/**
+ * A real calendar date only (2026-02-31 is refused, not rolled over into March), in years 1 to 9999
+ * UTC. `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DD` are read as UTC.
+ */
 export function parseDate(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = ISO_DATE_TIME.exec(value);
+  const fourHse = FOURHSE_DATE_TIME.exec(value);
+  const match = fourHse ?? ISO_8601.exec(value);
   if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const calendar = new Date(Date.UTC(year, month - 1, day));
   if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
-  const date = new Date(value);
+  // The 4HSE form has no offset: built as UTC here, never handed to Date's parser (which would read
+  // "2026-12-02 03:29:45" in the server's local time zone).
+  const date = fourHse ? new Date(`${value.slice(0, 10)}T${value.slice(11)}Z`) : new Date(value);
   if (Number.isNaN(date.getTime())) return undefined;
   // Years 1 to 9999 in UTC: an offset can push 9999-12-31 into year 10000, which neither the ISO
   // format we answer with nor the driver's serialization represents.

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsDate, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { MAX_PER_PAGE, PageQueryDto } from '../../common/pagination/page.js';
-import { ToBoolean, ToDate } from '../../common/validation/validation.js';
+import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToBoolean, ToDate } from '../../common/validation/validation.js';
 import { PERSON_LIMITS } from '../person.entity.js';
 
 const NOT_BLANK = { message: 'must not be blank' };
@@ -53,12 +53,10 @@ export class CreatePersonDto {
   @OptionalText('Runtime', 'Alias of `group` (older Opsera name).') projectgroup?: string | null;
 
   @ApiPropertyOptional({
-    type: String,
-    format: 'date-time',
-    maxLength: 35,
+    ...DATE_INPUT_DOC,
     nullable: true,
     example: '2024-01-01T00:00:00.000Z',
-    description: 'Start of validity (null: unbounded).',
+    description: `Start of validity (null: unbounded). ${DATE_TIME_INPUT_FORMS}`,
   })
   @IsOptional()
   @ToDate()
@@ -66,12 +64,10 @@ export class CreatePersonDto {
   validFrom?: Date | null;
 
   @ApiPropertyOptional({
-    type: String,
-    format: 'date-time',
-    maxLength: 35,
+    ...DATE_INPUT_DOC,
     nullable: true,
     example: null,
-    description: 'End of validity, exclusive (null: unbounded).',
+    description: `End of validity, exclusive (null: unbounded). ${DATE_TIME_INPUT_FORMS}`,
   })
   @IsOptional()
   @ToDate()

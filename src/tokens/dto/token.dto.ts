@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ALL_SCOPES, Scope } from '../../common/auth/scopes.js';
 import { ALL_SITE_ROLES, SiteRole } from '../../common/auth/site-roles.js';
-import { ISO_DATE_TIME } from '../../common/validation/validation.js';
+import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME } from '../../common/validation/validation.js';
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'hr-sync', maxLength: 100, description: 'What the token is for.' })
@@ -24,10 +24,9 @@ export class CreateTokenDto {
   scopes?: Scope[];
 
   @ApiPropertyOptional({
-    format: 'date-time',
-    maxLength: 35,
+    ...DATE_INPUT_DOC,
     example: '2027-01-01T00:00:00.000Z',
-    description: 'Absolute expiry (ISO 8601). Exclusive with expiresIn.',
+    description: `Absolute expiry. Exclusive with expiresIn. ${DATE_TIME_INPUT_FORMS}`,
   })
   @IsOptional()
   @IsString()

@@ -457,7 +457,7 @@ export function emailString(known: readonly string[] = []): fc.Arbitrary<string>
   );
 }
 
-/** ISO 8601 dates the API accepts, dates it must refuse, and things that are not dates at all. */
+/** ISO 8601 and 4HSE (YYYY-MM-DD HH:MM:SS) dates the API accepts, dates it must refuse, and things that are not dates at all. */
 export const dateValue: fc.Arbitrary<FuzzJson> = fc.oneof(
   {
     arbitrary: fc
@@ -481,6 +481,12 @@ export const dateValue: fc.Arbitrary<FuzzJson> = fc.oneof(
       '2020-01-01T00:00:00',
       '2020-01-01T00:00Z',
       '2020-01-01 00:00:00+00',
+      '2026-12-02 03:29:45',
+      '2024-02-29 23:59:59',
+      '2026-02-30 12:00:00',
+      '2026-12-02 24:00:00',
+      '2026-12-02 03:29',
+      '2026-12-02 03:29:45.123',
       '2020-01-01t00:00:00z',
       '2020-02-30',
       '2021-02-29',

@@ -548,11 +548,12 @@ function indexBody(spec: OrgSpec): fc.Arbitrary<FuzzBody | undefined> {
       { requiredKeys: [] },
     )
     .map((v) => v as FuzzJson);
+  const validOrEmpty = fc.oneof({ arbitrary: valid, weight: 9 }, { arbitrary: fc.constant<FuzzJson>([]), weight: 1 });
   const noisy = noisyObject(
     { filter, 'per-page': pagingNumber, page: pagingNumber, sort: fc.oneof(sortValue(spec.sorts), anyJson), history: boolValue },
     ['per_page', 'perPage', 'limit', 'offset', 'expand', 'fields', 'access_token'],
   );
-  return jsonBody(valid, noisy);
+  return jsonBody(validOrEmpty, noisy);
 }
 
 /** The id of a 4HSE route, in the path (`/view/{id}`) or the query (`/view?id=`), or missing. */
@@ -589,11 +590,21 @@ export function orgCases(
   const path = (action: string, loc: { suffix: string; query: QueryPair[] }, more: QueryPair[] = []) =>
     withQuery(`${base}/${action}${loc.suffix}`, queryString([...loc.query, ...more]));
   const createBody = jsonBody(spec.valid, noisyObject(spec.fields, spec.extras));
-  const updateBody = jsonBody(spec.validUpdate, noisyObject(without(spec.fields, spec.idField), [...spec.extras, spec.idField]));
+  // `[]` (PHP's empty array) is a valid "no fields" body on update, historicize and index (contract 4.1).
+  const updateBody = jsonBody(
+    fc.oneof({ arbitrary: spec.validUpdate, weight: 9 }, { arbitrary: fc.constant<FuzzJson>([]), weight: 1 }),
+    noisyObject(without(spec.fields, spec.idField), [...spec.extras, spec.idField]),
+  );
   const historicizeBody = jsonBody(
     fc.oneof(
       fc.constant({}),
-      fc.constantFrom<FuzzJson>({ date: '2999-01-01T00:00:00Z' }, { date: '2030-06-01' }, ...EXTREME_TO.map((date) => ({ date }))),
+      fc.constantFrom<FuzzJson>(
+        [],
+        { date: '2999-01-01T00:00:00Z' },
+        { date: '2030-06-01' },
+        { date: '2030-06-01 12:30:00' },
+        ...EXTREME_TO.map((date) => ({ date })),
+      ),
     ),
     noisyObject({ date: dateValue }, ['valid_to', 'force', 'id', 'access_token']),
   );
