@@ -114,14 +114,20 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   );
   // Errors thrown here, and Fastify's own (body parsing, size limit), reach the same global filter.
   // Before any DTO or database sees the input: NUL characters and absurd nesting are a 400.
+  // In a turn of its own (setImmediate): after JSON.parse of a large body, the walk is a second block,
+  // not added to the first (no request may hold the event loop for more than 100 ms).
   fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    try {
-      assertSafeInput(request.body, 'body');
-      assertSafeInput(request.query, 'query');
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+    const check = () => {
+      try {
+        assertSafeInput(request.body, 'body');
+        assertSafeInput(request.query, 'query');
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    };
+    if (request.body === undefined || request.body === null) check();
+    else setImmediate(check);
   });
   await app.register(helmet, {
     // Strict everywhere: JSON answers need nothing, and a future same-origin org chart page may load

@@ -17,29 +17,42 @@ export const MAX_JSON_VALUES = 100_000;
  */
 export function assertSafeInput(value: unknown, root: string): void {
   let values = 0;
-  const visit = (node: unknown, path: string, depth: number): void => {
+  // The path is kept as a stack of segments and joined only for a refusal: no string per value.
+  const segments: (string | number)[] = [];
+  const field = (): string => {
+    let path = '';
+    for (const segment of segments) path = typeof segment === 'number' ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment;
+    return path || root;
+  };
+  const visit = (node: unknown, depth: number): void => {
     if (++values > MAX_JSON_VALUES) throw InvalidInputError.field(root, `has more than ${MAX_JSON_VALUES} values in all`);
-    if (depth > MAX_JSON_DEPTH) throw InvalidInputError.field(path || root, `is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (depth > MAX_JSON_DEPTH) throw InvalidInputError.field(field(), `is nested deeper than ${MAX_JSON_DEPTH} levels`);
     if (typeof node === 'string') {
-      if (node.includes('\u0000')) throw InvalidInputError.field(path || root, 'must not contain NUL characters');
+      if (node.includes('\u0000')) throw InvalidInputError.field(field(), 'must not contain NUL characters');
       // An unpaired UTF-16 surrogate has no UTF-8 form: PostgreSQL would refuse it with an encoding error.
-      if (!node.isWellFormed()) throw InvalidInputError.field(path || root, 'must be valid Unicode (no unpaired surrogates)');
+      if (!node.isWellFormed()) throw InvalidInputError.field(field(), 'must be valid Unicode (no unpaired surrogates)');
       return;
     }
     if (node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) visit(node[i], `${path}[${i}]`, depth + 1);
+      for (let i = 0; i < node.length; i++) {
+        segments.push(i);
+        visit(node[i], depth + 1);
+        segments.pop();
+      }
       return;
     }
     const keys = Object.keys(node);
-    if (keys.length > MAX_OBJECT_KEYS) throw InvalidInputError.field(path || root, `has more than ${MAX_OBJECT_KEYS} fields`);
+    if (keys.length > MAX_OBJECT_KEYS) throw InvalidInputError.field(field(), `has more than ${MAX_OBJECT_KEYS} fields`);
     for (const key of keys) {
       if (key.includes('\u0000') || !key.isWellFormed())
-        throw InvalidInputError.field(path || root, 'field names must be valid Unicode without NUL characters');
-      visit((node as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+        throw InvalidInputError.field(field(), 'field names must be valid Unicode without NUL characters');
+      segments.push(key);
+      visit((node as Record<string, unknown>)[key], depth + 1);
+      segments.pop();
     }
   };
-  visit(value, '', 0);
+  visit(value, 0);
 }
 
 interface Level {
