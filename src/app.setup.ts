@@ -14,10 +14,36 @@ import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common
 import type { Socket } from 'node:net';
 import { createLogger, PinoNestLogger } from './common/http/logger.js';
 import { PAGINATION_HEADERS } from './common/pagination/pagination.interceptor.js';
-import { assertSafeInput } from './common/validation/input-guard.js';
 import { applyWireHeaderCase, installWireCompat } from './common/http/wire-compat.js';
+import { requestPath } from './common/http/request-path.js';
+import { assertSafeInput, scanJsonBody } from './common/validation/input-guard.js';
+import type { Readable } from 'node:stream';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The Content-Security-Policy of every response but Swagger UI's: no inline code, nothing from elsewhere. */
+const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  scriptSrcAttr: ["'none'"],
+};
+/** Swagger UI's page inlines its start-up script and styles. */
+const SWAGGER_UI_CSP =
+  "default-src 'self';script-src 'self' 'unsafe-inline';style-src 'self' 'unsafe-inline';img-src 'self' data:;font-src 'self';" +
+  "connect-src 'self';object-src 'none';base-uri 'self';form-action 'self';frame-ancestors 'none'";
+
+/** /docs and /docs/… (Swagger UI and its assets); not /docs-json or /docs-yaml. */
+export function isSwaggerUiPath(path: string): boolean {
+  return path === '/docs' || path.startsWith('/docs/');
+}
 
 /** Accepts a well-formed X-Request-Id from the client, otherwise generates one. */
 export function requestIdOf(req: IncomingMessage): string {
@@ -35,7 +61,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const adapter = new FastifyAdapter({
     // Router errors (malformed percent-encoding, over-long parameters) happen before Nest: same problem shape.
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
-      if (socket.writable) socket.end(clientErrorResponse(error, randomUUID()));
+      // Closed once written (as Node does), so a client that never closes its side holds nothing.
+      if (socket.writable) socket.end(clientErrorResponse(error, randomUUID()), () => socket.destroy());
       else socket.destroy();
     },
     frameworkErrors: (error: Error & { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply) => {
@@ -45,6 +72,17 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     },
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
+    // A request must arrive completely within REQUEST_TIMEOUT_MS (headers within min(10 s, that)):
+    // Node then answers 408 through clientErrorHandler and closes. Its check runs every
+    // timeoutCheckIntervalMs instead of every 30 s. Idle keep-alive connections close after
+    // KEEP_ALIVE_TIMEOUT_MS (docs/decisions.md).
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: config.http.timeoutCheckIntervalMs,
+    },
     trustProxy: config.http.trustProxy,
     genReqId: requestIdOf,
     requestIdHeader: false,
@@ -70,30 +108,40 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     reply.header('X-Request-Id', request.id);
     done();
   });
+  // JSON bodies with an object of more than 1,000 keys or more than 100,000 values are a 400 as the
+  // bytes arrive, before JSON.parse (which alone would hold the event loop for tens of ms).
+  fastify.addHook(
+    'preParsing',
+    (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (e: null, p: Readable) => void) => {
+      done(null, /json/i.test(request.headers['content-type'] ?? '') ? scanJsonBody(payload) : payload);
+    },
+  );
   // Errors thrown here, and Fastify's own (body parsing, size limit), reach the same global filter.
   // Before any DTO or database sees the input: NUL characters and absurd nesting are a 400.
+  // In a turn of its own (setImmediate): after JSON.parse of a large body, the walk is a second block,
+  // not added to the first (no request may hold the event loop for more than 100 ms).
   fastify.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    try {
-      assertSafeInput(request.body, 'body');
-      assertSafeInput(request.query, 'query');
-      done();
-    } catch (error) {
-      done(error as Error);
-    }
+    const check = () => {
+      try {
+        assertSafeInput(request.body, 'body');
+        assertSafeInput(request.query, 'query');
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    };
+    if (request.body === undefined || request.body === null) check();
+    else setImmediate(check);
   });
   await app.register(helmet, {
-    // The API answers JSON; only the Swagger UI under /docs needs scripts, styles and images of its own.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        // Served over plain http on localhost too; TLS is the deployment's business (HSTS stays on).
-        upgradeInsecureRequests: null,
-      },
-    },
+    // Strict everywhere: JSON answers need nothing, and a future same-origin org chart page may load
+    // its own script, style and image files, never inline code. Only Swagger UI gets the loose policy.
+    contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP },
+  });
+  // Swagger UI (/docs and its assets) needs inline scripts and styles: the loose policy there only.
+  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {
+    if (isSwaggerUiPath(requestPath(request))) reply.header('Content-Security-Policy', SWAGGER_UI_CSP);
+    done(null, payload);
   });
   app.enableCors({
     origin: config.http.corsOrigins === '*' ? '*' : [...config.http.corsOrigins],

@@ -21,6 +21,10 @@ describe('loadConfig', () => {
         trustProxy: false,
         corsOrigins: '*',
         shutdownGraceMs: 10_000,
+        requestTimeoutMs: 30_000,
+        headersTimeoutMs: 10_000,
+        timeoutCheckIntervalMs: 1_000,
+        keepAliveTimeoutMs: 72_000,
       },
       database: {
         url: undefined,
@@ -34,7 +38,7 @@ describe('loadConfig', () => {
         retryAfterSeconds: 5,
       },
       auth: { compat: false, lastUsedWriteIntervalMs: 60_000 },
-      rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000 },
+      rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info' },
     });
   });
@@ -60,6 +64,23 @@ describe('loadConfig', () => {
     expect(config.http.bodyLimitBytes).toBe(2048);
     expect(config.http.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(config.log.level).toBe('warn');
+  });
+
+  it('reads the request and keep-alive timeouts, and checks for late requests often enough', () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '5000' }).http).toMatchObject({
+      requestTimeoutMs: 2_000,
+      headersTimeoutMs: 2_000,
+      timeoutCheckIntervalMs: 500,
+      keepAliveTimeoutMs: 5_000,
+    });
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '120000' }).http).toMatchObject({ headersTimeoutMs: 10_000, timeoutCheckIntervalMs: 1_000 });
+    expect(configError({ REQUEST_TIMEOUT_MS: '0' }).message).toBe('REQUEST_TIMEOUT_MS must be between 100 and 600000, got 0');
+    expect(configError({ KEEP_ALIVE_TIMEOUT_MS: 'soon' }).message).toBe('KEEP_ALIVE_TIMEOUT_MS must be a whole number, got "soon"');
+  });
+
+  it('reads the unauthenticated rate limit', () => {
+    expect(loadConfig({ UNAUTH_RATE_LIMIT: '30' }).rateLimit.unauthLimit).toBe(30);
+    expect(configError({ UNAUTH_RATE_LIMIT: '0' }).message).toBe('UNAUTH_RATE_LIMIT must be between 1 and 10000000, got 0');
   });
 
   it('treats an empty DATABASE_URL as unset (embedded database)', () => {

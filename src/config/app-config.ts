@@ -14,6 +14,14 @@ export interface AppConfig {
     readonly corsOrigins: '*' | readonly string[];
     /** How long SIGTERM waits for in-flight requests before the process gives up. */
     readonly shutdownGraceMs: number;
+    /** A request (headers and body) must arrive completely within this time, else 408 and the connection closes. */
+    readonly requestTimeoutMs: number;
+    /** The headers must arrive within this time: min(10 s, requestTimeoutMs). */
+    readonly headersTimeoutMs: number;
+    /** How often Node looks for requests past those timeouts (Node's default is 30 s). */
+    readonly timeoutCheckIntervalMs: number;
+    /** An idle keep-alive connection closes after this time. */
+    readonly keepAliveTimeoutMs: number;
   };
   readonly database: {
     /** Unset means: run the embedded PostgreSQL under {@link AppConfig.database.embedded}. */
@@ -40,6 +48,8 @@ export interface AppConfig {
     /** Requests allowed per token per window (public routes are not limited). */
     readonly limit: number;
     readonly windowMs: number;
+    /** Requests without a valid token allowed per client address per window (before any database work). */
+    readonly unauthLimit: number;
   };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
@@ -117,6 +127,22 @@ function origins(env: Env): '*' | string[] {
 }
 
 /**
+ * Request and keep-alive timeouts. Node only looks for requests past their timeout every
+ * connectionsCheckingInterval; a quarter of the headers timeout (at most 1 s) answers a slow
+ * request within about a second of its deadline.
+ */
+function timeouts(env: Env) {
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  const headersTimeoutMs = Math.min(10_000, requestTimeoutMs);
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    timeoutCheckIntervalMs: Math.min(1_000, Math.max(25, Math.floor(headersTimeoutMs / 4))),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+  };
+}
+
+/**
  * Reads and validates the environment once. Nothing else in the application reads process.env:
  * everything receives this typed object through dependency injection.
  */
@@ -129,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxy: bool(env, 'TRUST_PROXY', false),
       corsOrigins: origins(env),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+      ...timeouts(env),
     },
     database: {
       url: databaseUrl(env),
@@ -155,6 +182,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       enabled: bool(env, 'RATE_LIMIT_ENABLED', true),
       limit: int(env, 'RATE_LIMIT', 6_000, 1, 10_000_000),
       windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
+      unauthLimit: int(env, 'UNAUTH_RATE_LIMIT', 600, 1, 10_000_000),
     },
     log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
   };

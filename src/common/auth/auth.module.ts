@@ -6,15 +6,19 @@ import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { BearerStrategy } from './bearer.strategy.js';
 import { PermissionsGuard } from './permissions.guard.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
+import { UnauthenticatedLimiter, UnauthRateLimitGuard } from './unauth-rate-limit.guard.js';
 
 /**
- * Global guards, in this order: authentication (deny by default), the per-token rate limit, then
- * scope and site-role authorization.
+ * Global guards, in this order: the per-address limit of unauthenticated requests (before any
+ * database work), authentication (deny by default), the per-token rate limit, then scope and
+ * site-role authorization.
  */
 @Module({
   imports: [PassportModule.register({ session: false }), TokensModule],
   providers: [
     BearerStrategy,
+    UnauthenticatedLimiter,
+    { provide: APP_GUARD, useClass: UnauthRateLimitGuard },
     { provide: APP_GUARD, useClass: BearerAuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: PermissionsGuard },

@@ -30,7 +30,10 @@ export function Authorize(options: AuthorizeOptions): MethodDecorator & ClassDec
     ApiBearerAuth(BEARER_SCHEME),
     ApiProblem(401, 'Missing, unknown, expired or revoked token.'),
     ApiProblem(403, `The token lacks the scope or role. ${roleText}`),
-    ApiProblem(429, 'Rate limit of the token exceeded (see Retry-After).'),
+    ApiProblem(
+      429,
+      'Rate limit exceeded (see Retry-After): of the token, or, without a valid token, of the client address (UNAUTH_RATE_LIMIT).',
+    ),
     ApiProblem(503, 'Database unavailable (see Retry-After).'),
   );
 }

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { TooManyRequestsError } from '../errors/domain-errors.js';
 import { IS_PUBLIC_KEY } from './auth.constants.js';
 import type { Principal } from './principal.js';
+import { UnauthenticatedLimiter } from './unauth-rate-limit.guard.js';
 
 interface Window {
   start: number;
@@ -31,13 +32,17 @@ export class RateLimitGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly unauthenticated: UnauthenticatedLimiter,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const { enabled, limit, windowMs } = this.config.rateLimit;
     if (!enabled || this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
-    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    const request = context.switchToHttp().getRequest<{ user?: Principal }>();
+    const principal = request.user;
     if (!principal) return true; // unreachable after authentication; nothing to key on
+    // Authenticated: not an unauthenticated request after all (refunds its address's charge).
+    this.unauthenticated.authenticated(request);
     const now = Date.now();
     this.sweep(now, windowMs);
     let window = this.windows.get(principal.tokenId);

@@ -18,15 +18,49 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** Bounds of a validation problem: `errors` entries, characters of `detail`, of a field name or message. */
+export const MAX_FIELD_ERRORS = 100;
+export const MAX_DETAIL = 2_000;
+const MAX_FIELD_NAME = 200;
+const MAX_FIELD_MESSAGE = 500;
+
+/** The text cut to at most `max` characters, an ellipsis marking the cut. */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** "field: message; …" for as many errors as fit in {@link MAX_DETAIL} characters, then "and N more". */
+function detailOf(errors: FieldError[], total: number): string {
+  const room = MAX_DETAIL - 24; // for "; and 1000000 more"
+  const parts: string[] = [];
+  let length = 0;
+  for (const e of errors) {
+    const part = `${e.field}: ${e.message}`;
+    if (parts.length === 0 && part.length > room) {
+      parts.push(cut(part, room));
+      break;
+    }
+    if (length + part.length + 2 > room) break;
+    parts.push(part);
+    length += part.length + 2;
+  }
+  const omitted = total - parts.length;
+  return parts.join('; ') + (omitted > 0 ? `; and ${omitted} more` : '');
+}
+
 export class InvalidInputError extends DomainError {
   readonly status = 400;
   readonly slug = 'validation-error';
   readonly title = 'Validation failed';
   readonly errors: FieldError[];
   constructor(errors: FieldError[]) {
-    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
-    // Bounded as documented: a hostile body with thousands of unknown keys gets the first 100.
-    this.errors = errors.slice(0, 100);
+    // Bounded as documented: a hostile body with thousands of unknown keys gets the first 100
+    // entries, field names cut to 200 characters, messages to 500, and a detail of at most 2,000 characters.
+    const kept = errors
+      .slice(0, MAX_FIELD_ERRORS)
+      .map((e) => ({ field: cut(e.field, MAX_FIELD_NAME), message: cut(e.message, MAX_FIELD_MESSAGE) }));
+    super(detailOf(kept, errors.length));
+    this.errors = kept;
   }
   static field(field: string, message: string): InvalidInputError {
     return new InvalidInputError([{ field, message }]);

@@ -25,7 +25,7 @@ export class ProblemDetails {
   @ApiProperty({ example: 'https://organigram.dev/problems/validation-error' }) type!: string;
   @ApiProperty({ example: 'Validation failed' }) title!: string;
   @ApiProperty({ example: 400 }) status!: number;
-  @ApiProperty({ example: 'email: must be a valid email address' }) detail!: string;
+  @ApiProperty({ example: 'email: must be a valid email address', maxLength: 2000 }) detail!: string;
   @ApiProperty({ example: '/api/v2/data/people' }) instance!: string;
   @ApiProperty({ example: '8e3b6f0e-2a4b-4b55-9d8f-3f6f1f2b7c11', description: 'The X-Request-Id of the failed request.' })
   requestId!: string;

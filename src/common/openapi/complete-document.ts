@@ -15,7 +15,7 @@ const int = (description: string) => ({ description, schema: { type: 'integer', 
 
 /** Response headers sent by cross-cutting code (guards, CORS), declared once and referenced. */
 const HEADERS = {
-  'X-RateLimit-Limit': int('Requests allowed per token per window.'),
+  'X-RateLimit-Limit': int('Requests allowed per window: per token, or per client address for requests without a valid token.'),
   'X-RateLimit-Remaining': int('Requests left in the current window.'),
   'X-RateLimit-Reset': int('Seconds until the window resets.'),
   'Retry-After': int('Seconds to wait before retrying.'),
@@ -40,6 +40,7 @@ function operations(document: OpenAPIObject): [string, Operation][] {
  *   `/view/{id}` and `/view?id=`);
  * - 413 and 415 on every operation (Fastify's body parser answers them before any controller);
  * - 500 on every operation (the problem shape with a requestId);
+ * - 408 and 431 on every operation (Node answers them before any route: slow or oversized requests);
  * - the rate-limit headers on every 2xx/4xx of a secured operation, Retry-After on 429 and 503, and
  *   the CORS header on every response.
  */
@@ -58,6 +59,11 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
     responses['415'] ??= { description: 'The request body is not application/json.', content: PROBLEM };
     responses['500'] ??= { description: 'Unexpected error; quote the requestId when reporting it.', content: PROBLEM };
     responses['431'] ??= { description: 'The request line or headers are larger than allowed.', content: PROBLEM };
+    // Node answers a request that has not arrived completely within REQUEST_TIMEOUT_MS, then closes.
+    responses['408'] ??= {
+      description: 'The request did not arrive completely within REQUEST_TIMEOUT_MS; the connection is closed.',
+      content: PROBLEM,
+    };
     const secured = Array.isArray(operation.security) && operation.security.length > 0;
     for (const [status, response] of Object.entries(responses)) {
       const headers = ((response.headers as Json | undefined) ??= {});
