@@ -95,6 +95,10 @@ function keepReadingAfterAnswer(request: FastifyRequest, reply: FastifyReply, bo
   const socket = request.raw.socket;
   if (!socket || socket.destroyed) return;
   if (String(reply.getHeader('connection') ?? '').toLowerCase() === 'close') reply.removeHeader('connection');
+  // Whatever was reading the body (a preParsing stream piped from it) has stopped: discard the rest,
+  // so the request keeps flowing instead of pausing on backpressure until the bounds destroy it.
+  request.raw.unpipe();
+  request.raw.resume();
   const startBytes = socket.bytesRead;
   const deadline = Date.now() + bounds.maxMs;
   const timer = setInterval(() => {
