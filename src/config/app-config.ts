@@ -42,6 +42,10 @@ export interface AppConfig {
     readonly windowMs: number;
   };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  readonly load: {
+    /** Expensive reads (lists, indexes) one token may have in flight; the next is a 429 at once. */
+    readonly tokenConcurrency: number;
+  };
 }
 
 /** A configuration problem, reported as one line at start. */
@@ -154,6 +158,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
     },
     log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+    load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
   };
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QueryOrder } from '@mikro-orm/core';
+import { QueryOrder, raw, type EntityDictionary } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import { likeContains, type SortTerm } from '../common/pagination/sort.js';
@@ -29,8 +29,28 @@ export class PersonRepository {
     return this.em.createQueryBuilder(PersonSchema, 'p').select('*').where('lower(p.email) = ?', [email.toLowerCase()]).getSingleResult();
   }
 
+  /**
+   * One page and the exact total in one statement (`count(*) over ()`), so a list holds one pooled
+   * connection; only a page past the end costs a second count (see countedPage in common/query).
+   */
   async list(filter: PersonFilter, sort: SortTerm<PersonSortField>[], page: PageRequest): Promise<{ items: Person[]; total: number }> {
-    const qb = this.em.createQueryBuilder(PersonSchema, 'p').select('*');
+    // Sort fields are allow-listed entity property names (PERSON_SORT_FIELDS); the id breaks ties.
+    const order = sort.map((t) => ({ [t.field]: t.direction === 'asc' ? QueryOrder.ASC_NULLS_LAST : QueryOrder.DESC_NULLS_FIRST }));
+    const qb = this.filtered(filter)
+      .select(['*', raw('(count(*) over ())::int as total_rows')])
+      .orderBy([...order, { id: QueryOrder.ASC }])
+      .limit(page.perPage)
+      .offset(offsetOf(page));
+    const rows = await qb.execute<(EntityDictionary<Person> & { total_rows: number })[]>('all', false);
+    if (rows.length > 0) {
+      const total = rows[0].total_rows;
+      return { items: rows.map(({ total_rows: _total, ...row }) => this.em.map(PersonSchema, row)), total };
+    }
+    return { items: [], total: offsetOf(page) === 0 ? 0 : await this.filtered(filter).getCount() };
+  }
+
+  private filtered(filter: PersonFilter) {
+    const qb = this.em.createQueryBuilder(PersonSchema, 'p');
     if (filter.email !== undefined) qb.andWhere('lower(p.email) = ?', [filter.email.toLowerCase()]);
     const exact = {
       externalId: filter.externalId,
@@ -48,11 +68,6 @@ export class PersonRepository {
     if (!filter.history) {
       qb.andWhere('(p.valid_from is null or p.valid_from <= ?) and (p.valid_to is null or p.valid_to > ?)', [filter.at, filter.at]);
     }
-    // Sort fields are allow-listed entity property names (PERSON_SORT_FIELDS); the id breaks ties.
-    const order = sort.map((t) => ({ [t.field]: t.direction === 'asc' ? QueryOrder.ASC_NULLS_LAST : QueryOrder.DESC_NULLS_FIRST }));
-    qb.orderBy([...order, { id: QueryOrder.ASC }]);
-    qb.limit(page.perPage).offset(offsetOf(page));
-    const [items, total] = await qb.getResultAndCount();
-    return { items, total };
+    return qb;
   }
 }

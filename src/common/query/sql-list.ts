@@ -78,3 +78,38 @@ export function compileOrder<S extends string>(terms: SortTerm<S>[], sorts: Reco
 export function whereSql(where: CompiledWhere): string {
   return where.clauses.length ? `where ${where.clauses.join(' and ')}` : '';
 }
+
+/** The page's rows and the exact number of rows matching the filter. */
+export interface CountedPage<T> {
+  items: T[];
+  total: number;
+}
+
+/**
+ * One page and the total count in one statement (`count(*) over ()` beside the page), so a list
+ * holds one pooled connection, never two at once. Only a page past the end, which carries no row
+ * to read the count from, costs a second (exact) count afterwards, one statement after the other.
+ * `withClause` is the statement's `with ...` part, `from` the filtered relation (`rows where ...`),
+ * `params` the parameters of both before the page's limit and offset.
+ */
+export async function countedPage<T extends object>(
+  run: (query: string, params: readonly unknown[]) => Promise<object[]>,
+  statement: { withClause: string; from: string; order: string },
+  params: readonly unknown[],
+  page: { limit: number; offset: number },
+): Promise<CountedPage<T>> {
+  const rows = (await run(
+    `${statement.withClause} select *, (count(*) over ())::int as total_rows from ${statement.from} order by ${statement.order} limit ? offset ?`,
+    [...params, page.limit, page.offset],
+  )) as (T & { total_rows: number })[];
+  if (rows.length > 0) {
+    const total = rows[0].total_rows;
+    const items = rows.map(({ total_rows: _total, ...item }) => item as unknown as T);
+    return { items, total };
+  }
+  if (page.offset === 0) return { items: [], total: 0 };
+  const [counted] = (await run(`${statement.withClause} select count(*)::int as total from ${statement.from}`, params)) as {
+    total: number;
+  }[];
+  return { items: [], total: counted?.total ?? 0 };
+}
