@@ -42,7 +42,7 @@ function scopeSql(scope: AssignmentScope): { predicate: string; param: string } 
  * Every assignment with its joined fields and its history flags at the instant. parent_active: the
  * person, the unit and all its ancestors (not in inactive_units), and the role when there is one, are active.
  */
-const ROWS = `rows as (
+const ROWS = `rows as not materialized (
     select a.id as org_person_id, a.person_id, a.org_unit_id, a.org_role_id,
       ${isoSql('a.valid_from')} as valid_from, ${isoSql('a.valid_to')} as valid_to,
       ${activeSql('a')} as owned_active,
@@ -103,8 +103,8 @@ export class OrgPersonRepository {
     const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
     return countedPage<OrgPersonRow>(
       (query, params) => sql(this.em, query, params),
-      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_person_id') },
-      [at, ...where.params],
+      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_person_id'), id: 'org_person_id' },
+      { withClause: [at], from: where.params },
       { limit: page.perPage, offset: offsetOf(page) },
     );
   }

@@ -8,7 +8,7 @@ import { isoSql } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgRoleDto, OrgRoleFilterDto, OrgRoleSort } from './dto/org-role.dto.js';
 
-const ROWS = `rows as (
+const ROWS = `rows as not materialized (
     select r.id as org_role_id, r.code, r.name, r.description, r.project_id,
       ${isoSql('r.valid_from')} as valid_from, ${isoSql('r.valid_to')} as valid_to,
       ${activeSql('r')} as owned_active, true as parent_active
@@ -37,8 +37,8 @@ export class OrgRoleRepository {
     const base = `with ${AT_INSTANT_CTE}, ${ROWS}`;
     return countedPage<OrgRoleDto>(
       (query, params) => sql(this.em, query, params),
-      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_role_id') },
-      [at, ...where.params],
+      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_role_id'), id: 'org_role_id' },
+      { withClause: [at], from: where.params },
       { limit: page.perPage, offset: offsetOf(page) },
     );
   }

@@ -9,7 +9,7 @@ import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgUnitDto, OrgUnitFilterDto, OrgUnitSort } from './dto/org-unit.dto.js';
 
-const ROWS = `rows as (
+const ROWS = `rows as not materialized (
     select u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id,
       ${isoSql('u.valid_from')} as valid_from, ${isoSql('u.valid_to')} as valid_to,
       ${activeSql('u')} as owned_active,
@@ -40,8 +40,8 @@ export class OrgUnitRepository {
     const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
     return countedPage<OrgUnitDto>(
       (query, params) => sql(this.em, query, params),
-      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_unit_id') },
-      [at, ...where.params],
+      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_unit_id'), id: 'org_unit_id' },
+      { withClause: [at], from: where.params },
       { limit: page.perPage, offset: offsetOf(page) },
     );
   }
