@@ -136,6 +136,9 @@ function appConfig(url: string): AppConfig {
       DATABASE_URL: url,
       LOG_LEVEL: 'silent',
       RATE_LIMIT_ENABLED: 'false',
+      // One token drives every connection: its per-token limit would turn the load into 429s. The
+      // process-wide limit of expensive reads (DB_POOL_MAX - 2 at once) stays, as in production.
+      TOKEN_CONCURRENCY: process.env.TOKEN_CONCURRENCY ?? '10000',
       HOST: '127.0.0.1',
       PORT: '0',
       DB_MIGRATE_ON_START: 'true',

@@ -5,6 +5,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ormConfig } from './database/mikro-orm.config.js';
 import { AuthModule } from './common/auth/auth.module.js';
+import { LoadModule } from './common/load/load.module.js';
 import { createValidationPipe } from './common/validation/validation.js';
 import { HealthModule } from './health/health.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), registerRequestContext: true }),
         AuthModule,
+        LoadModule,
         HealthModule,
         TokensModule,
         PeopleModule,

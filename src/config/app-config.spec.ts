@@ -40,7 +40,13 @@ describe('loadConfig', () => {
       auth: { compat: false, lastUsedWriteIntervalMs: 60_000 },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info' },
+      load: { tokenConcurrency: 8 },
     });
+  });
+
+  it('reads TOKEN_CONCURRENCY and refuses 0', () => {
+    expect(loadConfig({ TOKEN_CONCURRENCY: '3' }).load.tokenConcurrency).toBe(3);
+    expect(configError({ TOKEN_CONCURRENCY: '0' }).message).toBe('TOKEN_CONCURRENCY must be between 1 and 10000, got 0');
   });
 
   it('keeps the embedded data under .data/ in the working directory', () => {

@@ -52,6 +52,10 @@ export interface AppConfig {
     readonly unauthLimit: number;
   };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  readonly load: {
+    /** Expensive reads (lists, indexes) one token may have in flight; the next is a 429 at once. */
+    readonly tokenConcurrency: number;
+  };
 }
 
 /** A configuration problem, reported as one line at start. */
@@ -185,6 +189,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       unauthLimit: int(env, 'UNAUTH_RATE_LIMIT', 600, 1, 10_000_000),
     },
     log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+    load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
   };
 }
 

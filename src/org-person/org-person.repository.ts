@@ -4,7 +4,7 @@ import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
 import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../common/query/history.sql.js';
-import { compileFilters, compileOrder, whereSql, type FilterRule } from '../common/query/sql-list.js';
+import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
 import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgPersonFilterDto, OrgPersonSort } from './dto/org-person.dto.js';
@@ -42,7 +42,7 @@ function scopeSql(scope: AssignmentScope): { predicate: string; param: string } 
  * Every assignment with its joined fields and its history flags at the instant. parent_active: the
  * person, the unit and all its ancestors (not in inactive_units), and the role when there is one, are active.
  */
-const ROWS = `rows as (
+const ROWS = `rows as not materialized (
     select a.id as org_person_id, a.person_id, a.org_unit_id, a.org_role_id,
       ${isoSql('a.valid_from')} as valid_from, ${isoSql('a.valid_to')} as valid_to,
       ${activeSql('a')} as owned_active,
@@ -101,15 +101,12 @@ export class OrgPersonRepository {
     const where = compileFilters(filter, FILTERS);
     if (!history) where.clauses.push('owned_active and parent_active');
     const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
-    const [countRows, items] = await Promise.all([
-      sql<{ total: number }>(this.em, `${base} select count(*)::int as total from rows ${whereSql(where)}`, [at, ...where.params]),
-      sql<OrgPersonRow>(
-        this.em,
-        `${base} select * from rows ${whereSql(where)} order by ${compileOrder(sort, SORTS, 'org_person_id')} limit ? offset ?`,
-        [at, ...where.params, page.perPage, offsetOf(page)],
-      ),
-    ]);
-    return { items, total: countRows[0]?.total ?? 0 };
+    return countedPage<OrgPersonRow>(
+      (query, params) => sql(this.em, query, params),
+      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_person_id'), id: 'org_person_id' },
+      { withClause: [at], from: where.params },
+      { limit: page.perPage, offset: offsetOf(page) },
+    );
   }
 
   async view(id: string, at: Date, tx: EntityManager = this.em): Promise<OrgPersonRow | undefined> {
@@ -147,6 +144,39 @@ export class OrgPersonRepository {
   async deleteInScope(tx: EntityManager, scope: AssignmentScope): Promise<void> {
     const { predicate, param } = scopeSql(scope);
     await sql(tx, `delete from org_person a where ${predicate}`, [param]);
+  }
+
+  /** The project_id of a unit and of a role (undefined for one that does not exist). */
+  async projectsOf(unitId: string, roleId: string): Promise<{ unit: string | null | undefined; role: string | null | undefined }> {
+    const [row] = await sql<{ unit_exists: boolean; unit: string | null; role_exists: boolean; role: string | null }>(
+      this.em,
+      `select exists (select 1 from org_unit where id = ?) as unit_exists, (select project_id from org_unit where id = ?) as unit,
+              exists (select 1 from org_role where id = ?) as role_exists, (select project_id from org_role where id = ?) as role`,
+      [unitId, unitId, roleId, roleId],
+    );
+    return { unit: row.unit_exists ? row.unit : undefined, role: row.role_exists ? row.role : undefined };
+  }
+
+  /** Assignments in the unit whose role belongs to a project other than `projectId` (section 9). */
+  async countRolesOutsideProject(unitId: string, projectId: string | null): Promise<number> {
+    const [row] = await sql<{ n: number }>(
+      this.em,
+      `select count(*)::int as n from org_person a join org_role r on r.id = a.org_role_id
+        where a.org_unit_id = ? and r.project_id is not null and r.project_id is distinct from ?::uuid`,
+      [unitId, projectId],
+    );
+    return row.n;
+  }
+
+  /** Assignments of the role in units of a project other than `projectId` (section 9). */
+  async countUnitsOutsideProject(roleId: string, projectId: string): Promise<number> {
+    const [row] = await sql<{ n: number }>(
+      this.em,
+      `select count(*)::int as n from org_person a join org_unit u on u.id = a.org_unit_id
+        where a.org_role_id = ? and u.project_id is distinct from ?::uuid`,
+      [roleId, projectId],
+    );
+    return row.n;
   }
 
   /**

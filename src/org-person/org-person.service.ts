@@ -5,6 +5,7 @@ import { violatedConstraint } from '../common/errors/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { deleteWithRules } from '../common/org-api/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { projectName } from '../common/org-api/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
@@ -60,6 +61,7 @@ export class OrgPersonService {
     const id = dto.org_person_id ?? randomUUID();
     const roleId = dto.org_role_id ?? null;
     await this.assertReferencesExist({ person_id: dto.person_id, org_unit_id: dto.org_unit_id, org_role_id: roleId });
+    await this.assertRoleProject(dto.org_unit_id, roleId, 'org_role_id');
     await this.assertNoActiveDuplicate(
       { personId: dto.person_id, unitId: dto.org_unit_id, roleId, from: dto.valid_from ?? null, to: dto.valid_to ?? null },
       null,
@@ -97,12 +99,16 @@ export class OrgPersonService {
       org_unit_id: sent.org_unit_id ?? undefined,
       org_role_id: sent.org_role_id ?? undefined,
     });
+    // Named after what this request changes: the role, else the unit it moves the assignment to.
+    const projectField = sent.org_role_id !== undefined ? 'org_role_id' : 'org_unit_id';
+    if (sent.org_role_id !== undefined || sent.org_unit_id !== undefined)
+      await this.assertRoleProject(next.orgUnitId, next.orgRoleId, projectField);
     await this.assertNoActiveDuplicate(
       { personId: next.personId, unitId: next.orgUnitId, roleId: next.orgRoleId, from: next.validFrom, to: next.validTo },
       id,
     );
     this.em.assign(entity, { ...next, updatedAt: new Date() });
-    await this.write(() => this.em.flush(), id);
+    await this.write(() => this.em.flush(), id, projectField);
     return this.view(id);
   }
 
@@ -163,14 +169,30 @@ export class OrgPersonService {
     if (existing) throw duplicateAssignment(existing);
   }
 
+  /** Projects never mix (contract section 9): a role with a project_id is held only in units of that project. */
+  private async assertRoleProject(unitId: string, roleId: string | null, field: string): Promise<void> {
+    if (!roleId) return;
+    const projects = await this.assignments.projectsOf(unitId, roleId);
+    if (projects.role === undefined || projects.unit === undefined || projects.role === null) return; // gone: the write reports it
+    if (projects.role !== projects.unit) {
+      throw InvalidInputError.field(
+        field,
+        `the role ${roleId} is in project ${projectName(projects.role)}, the unit ${unitId} in ${projectName(projects.unit)}: ` +
+          'a role with a project_id is held only in units of that project',
+      );
+    }
+  }
+
   /** The checks above give the messages; the constraints settle races between concurrent writers. */
-  private async write(flush: () => Promise<void>, id: string): Promise<void> {
+  private async write(flush: () => Promise<void>, id: string, projectField = 'org_role_id'): Promise<void> {
     try {
       await flush();
     } catch (error) {
       const constraint = violatedConstraint(error);
       if (constraint === 'org_person_pkey') throw new ConflictError(`An assignment with id ${id} already exists.`);
       if (constraint === 'org_person_active_uniq') throw duplicateAssignment();
+      if (constraint === 'org_person_role_same_project')
+        throw InvalidInputError.field(projectField, "the role's project and the unit's differ (changed meanwhile)");
       if (constraint && FOREIGN_KEYS[constraint])
         throw InvalidInputError.field(FOREIGN_KEYS[constraint], 'does not exist (it was deleted meanwhile)');
       throw error;

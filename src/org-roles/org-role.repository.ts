@@ -3,12 +3,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
 import { activeSql, AT_INSTANT_CTE } from '../common/query/history.sql.js';
-import { compileFilters, compileOrder, whereSql, type FilterRule } from '../common/query/sql-list.js';
+import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
 import { isoSql } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgRoleDto, OrgRoleFilterDto, OrgRoleSort } from './dto/org-role.dto.js';
 
-const ROWS = `rows as (
+const ROWS = `rows as not materialized (
     select r.id as org_role_id, r.code, r.name, r.description, r.project_id,
       ${isoSql('r.valid_from')} as valid_from, ${isoSql('r.valid_to')} as valid_to,
       ${activeSql('r')} as owned_active, true as parent_active
@@ -35,15 +35,12 @@ export class OrgRoleRepository {
     const where = compileFilters(filter, FILTERS);
     if (!history) where.clauses.push('owned_active and parent_active');
     const base = `with ${AT_INSTANT_CTE}, ${ROWS}`;
-    const [counted, items] = await Promise.all([
-      sql<{ total: number }>(this.em, `${base} select count(*)::int as total from rows ${whereSql(where)}`, [at, ...where.params]),
-      sql<OrgRoleDto>(
-        this.em,
-        `${base} select * from rows ${whereSql(where)} order by ${compileOrder(sort, SORTS, 'org_role_id')} limit ? offset ?`,
-        [at, ...where.params, page.perPage, offsetOf(page)],
-      ),
-    ]);
-    return { items, total: counted[0]?.total ?? 0 };
+    return countedPage<OrgRoleDto>(
+      (query, params) => sql(this.em, query, params),
+      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_role_id'), id: 'org_role_id' },
+      { withClause: [at], from: where.params },
+      { limit: page.perPage, offset: offsetOf(page) },
+    );
   }
 
   async view(id: string, at: Date): Promise<OrgRoleDto | undefined> {

@@ -5,6 +5,7 @@ import { violatedConstraint } from '../common/errors/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { projectName } from '../common/org-api/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
@@ -75,6 +76,16 @@ export class OrgRolesService {
     };
     assertValidity(next.validFrom, next.validTo);
     if (next.code && (await this.roles.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
+    if (next.projectId && next.projectId !== (role.projectId ?? null)) {
+      // Projects never mix (contract section 9): the role must not end up held in a unit of another project.
+      const outside = await this.assignments.countUnitsOutsideProject(id, next.projectId);
+      if (outside > 0) {
+        throw InvalidInputError.field(
+          'project_id',
+          `cannot change to ${projectName(next.projectId)}: ${outside} assignment(s) hold this role in units of another project`,
+        );
+      }
+    }
     this.em.assign(role, { ...next, updatedAt: new Date() });
     await this.write(() => this.em.flush(), id, next.code);
     return this.view(id);
@@ -122,6 +133,8 @@ export class OrgRolesService {
       const constraint = violatedConstraint(error);
       if (constraint === 'org_role_pkey') throw new ConflictError(`An org role with id ${id} already exists.`);
       if (constraint === 'org_role_project_code_uniq') throw codeTaken(code ?? '');
+      if (constraint === 'org_role_assignments_same_project')
+        throw InvalidInputError.field('project_id', 'an assignment holds this role in a unit of another project (added meanwhile)');
       throw error;
     }
   }

@@ -4,12 +4,12 @@ import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
 import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../common/query/history.sql.js';
-import { compileFilters, compileOrder, whereSql, type FilterRule } from '../common/query/sql-list.js';
+import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
 import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgUnitDto, OrgUnitFilterDto, OrgUnitSort } from './dto/org-unit.dto.js';
 
-const ROWS = `rows as (
+const ROWS = `rows as not materialized (
     select u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id,
       ${isoSql('u.valid_from')} as valid_from, ${isoSql('u.valid_to')} as valid_to,
       ${activeSql('u')} as owned_active,
@@ -38,15 +38,12 @@ export class OrgUnitRepository {
     const where = compileFilters(filter, FILTERS);
     if (!history) where.clauses.push('owned_active and parent_active');
     const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
-    const [counted, items] = await Promise.all([
-      sql<{ total: number }>(this.em, `${base} select count(*)::int as total from rows ${whereSql(where)}`, [at, ...where.params]),
-      sql<OrgUnitDto>(
-        this.em,
-        `${base} select * from rows ${whereSql(where)} order by ${compileOrder(sort, SORTS, 'org_unit_id')} limit ? offset ?`,
-        [at, ...where.params, page.perPage, offsetOf(page)],
-      ),
-    ]);
-    return { items, total: counted[0]?.total ?? 0 };
+    return countedPage<OrgUnitDto>(
+      (query, params) => sql(this.em, query, params),
+      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_unit_id'), id: 'org_unit_id' },
+      { withClause: [at], from: where.params },
+      { limit: page.perPage, offset: offsetOf(page) },
+    );
   }
 
   async view(id: string, at: Date): Promise<OrgUnitDto | undefined> {
@@ -62,6 +59,22 @@ export class OrgUnitRepository {
   async isInSubtree(unitId: string, candidate: string): Promise<boolean> {
     const rows = await sql(this.em, `select 1 where ?::uuid in ${SUBTREE_IDS_SQL}`, [candidate, unitId]);
     return rows.length > 0;
+  }
+
+  /** `{ projectId }` of an existing unit, undefined when there is none. */
+  async projectOf(id: string): Promise<{ projectId: string | null } | undefined> {
+    const [row] = await sql<{ project_id: string | null }>(this.em, 'select project_id from org_unit where id = ?', [id]);
+    return row ? { projectId: row.project_id } : undefined;
+  }
+
+  /** Child units whose project_id differs from `projectId` (null included). */
+  async countChildrenOutsideProject(id: string, projectId: string | null): Promise<number> {
+    const [row] = await sql<{ n: number }>(
+      this.em,
+      'select count(*)::int as n from org_unit where parent_id = ? and project_id is distinct from ?::uuid',
+      [id, projectId],
+    );
+    return row.n;
   }
 
   async codeTaken(projectId: string | null, code: string, exceptId: string | null): Promise<boolean> {

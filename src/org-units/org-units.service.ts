@@ -5,6 +5,7 @@ import { violatedConstraint } from '../common/errors/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
+import { projectName } from '../common/org-api/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
@@ -48,7 +49,7 @@ export class OrgUnitsService {
     assertValidity(dto.valid_from, dto.valid_to);
     const id = dto.org_unit_id ?? randomUUID();
     const parentId = dto.parent_org_unit_id ?? null;
-    if (parentId && !(await rowExists(this.em, 'org_unit', parentId))) throw missingParent(parentId);
+    if (parentId) await this.assertParentProject(parentId, dto.project_id ?? null, 'parent_org_unit_id');
     if (dto.code && (await this.units.codeTaken(dto.project_id ?? null, dto.code, null))) throw codeTaken(dto.code);
     const unit = this.em.create(OrgUnitSchema, {
       id,
@@ -82,14 +83,20 @@ export class OrgUnitsService {
       validTo: sent.valid_to === undefined ? (unit.validTo ?? null) : sent.valid_to,
     };
     assertValidity(next.validFrom, next.validTo);
-    if (next.parentId && next.parentId !== (unit.parentId ?? null)) {
+    const parentChanged = next.parentId !== (unit.parentId ?? null);
+    const projectChanged = next.projectId !== (unit.projectId ?? null);
+    // Which field a project mismatch with the parent is about: the one this request changes.
+    const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
+    if (next.parentId && parentChanged) {
       if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
       if (!(await rowExists(this.em, 'org_unit', next.parentId))) throw missingParent(next.parentId);
       if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
     }
+    if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
+    if (projectChanged) await this.assertProjectChangeable(id, next.projectId);
     if (next.code && (await this.units.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
     this.em.assign(unit, { ...next, updatedAt: new Date() });
-    await this.write(() => this.em.flush(), id, next.code);
+    await this.write(() => this.em.flush(), id, next.code, projectField);
     return this.view(id);
   }
 
@@ -131,8 +138,42 @@ export class OrgUnitsService {
     return unit;
   }
 
+  /** Projects never mix (contract section 9): the parent has the unit's project_id, null included. */
+  private async assertParentProject(parentId: string, projectId: string | null, field: string): Promise<void> {
+    const parent = await this.units.projectOf(parentId);
+    if (!parent) throw missingParent(parentId);
+    if (parent.projectId !== projectId) {
+      throw InvalidInputError.field(
+        field,
+        `the parent unit ${parentId} is in project ${projectName(parent.projectId)}, this unit in ${projectName(projectId)}: ` +
+          'a unit and its parent have the same project_id',
+      );
+    }
+  }
+
+  /**
+   * A unit's project_id changes only while nothing would mix (docs/decisions.md): no child unit (they
+   * keep theirs; move or change them first) and no assignment whose role belongs to another project.
+   */
+  private async assertProjectChangeable(id: string, projectId: string | null): Promise<void> {
+    const children = await this.units.countChildrenOutsideProject(id, projectId);
+    if (children > 0) {
+      throw InvalidInputError.field(
+        'project_id',
+        `cannot change to ${projectName(projectId)}: the unit has ${children} child unit(s) of another project; change or move them first`,
+      );
+    }
+    const assignments = await this.assignments.countRolesOutsideProject(id, projectId);
+    if (assignments > 0) {
+      throw InvalidInputError.field(
+        'project_id',
+        `cannot change to ${projectName(projectId)}: ${assignments} assignment(s) in the unit hold a role of another project`,
+      );
+    }
+  }
+
   /** The checks above give the messages; constraints and the cycle trigger settle races. */
-  private async write(flush: () => Promise<void>, id: string, code: string | null): Promise<void> {
+  private async write(flush: () => Promise<void>, id: string, code: string | null, projectField = 'parent_org_unit_id'): Promise<void> {
     try {
       await flush();
     } catch (error) {
@@ -143,6 +184,10 @@ export class OrgUnitsService {
         throw InvalidInputError.field('parent_org_unit_id', 'does not exist (it was deleted meanwhile)');
       if (constraint === 'org_unit_no_cycle' || constraint === 'org_unit_not_own_parent')
         throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+      if (constraint === 'org_unit_parent_project_fkey')
+        throw InvalidInputError.field(projectField, 'the parent or a child unit is in another project (changed meanwhile)');
+      if (constraint === 'org_unit_assignments_same_project')
+        throw InvalidInputError.field('project_id', 'an assignment in the unit holds a role of another project (added meanwhile)');
       throw error;
     }
   }

@@ -5,6 +5,7 @@ import { Scope } from '../common/auth/scopes.js';
 import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { Created } from '../common/http/created.decorator.js';
+import { ExpensiveRead } from '../common/load/expensive-read.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
@@ -28,6 +29,7 @@ export class PeopleController {
   constructor(private readonly people: PeopleService) {}
 
   @Get()
+  @ExpensiveRead()
   @Authorize(READ)
   @ApiOperation({ summary: 'List people', description: 'Active people only unless history=true. Paged with page and per-page.' })
   @Paginated(ListShape.Envelope, PersonListDto, '`{count, data}` with the X-Pagination-* and Link headers.')

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiParam, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Created } from '../common/http/created.decorator.js';
+import { ExpensiveRead } from '../common/load/expensive-read.js';
 import { Authorize } from '../common/auth/authorize.decorator.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { Scope } from '../common/auth/scopes.js';
@@ -42,6 +43,7 @@ export class TokensController {
   }
 
   @Get()
+  @ExpensiveRead()
   @Authorize(MANAGE)
   @ApiOperation({ summary: 'List API tokens (never their secrets)', description: 'Newest first, paged with page and per-page.' })
   @Paginated(ListShape.Envelope, TokenListDto, 'Tokens, newest first.')

@@ -87,11 +87,14 @@ export class TokensService {
   }
 
   async list(page: PageRequest): Promise<Page<TokenDto>> {
-    const [rows, total] = await this.em.findAndCount(
+    // Page, then count, one after the other: findAndCount would run both at once on two pool
+    // connections, and a list holds one connection at a time (docs/decisions.md, expensive reads).
+    const rows = await this.em.find(
       ApiTokenSchema,
       {},
       { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.perPage, offset: offsetOf(page) },
     );
+    const total = await this.em.count(ApiTokenSchema, {});
     return { items: rows.map(mapToken), total, page: page.page, perPage: page.perPage };
   }
 

@@ -110,7 +110,7 @@ describe('OrgUnit API (4HSE dialect)', () => {
     });
 
     it('creates a unit with every field and answers the dates in ISO 8601 UTC with milliseconds', async () => {
-      const parent = await f.unit({ name: 'Company' });
+      const parent = await f.unit({ name: 'Company', project_id: PROJECT_A });
       const res = await create({
         code: 'ENG',
         name: 'Engineering',

@@ -32,7 +32,8 @@ describe('Database faults', () => {
     const email = 'fault@example.com';
 
     beforeAll(async () => {
-      env = await FaultEnv.start();
+      // 30 parallel lists of one token below: above the default TOKEN_CONCURRENCY on purpose.
+      env = await FaultEnv.start({ TOKEN_CONCURRENCY: '64' });
       const res = await env.http().post('/api/v2/data/people').set(env.auth()).send({ email, firstName: 'F', lastName: 'Ault' });
       expect(res.status).toBe(201);
     }, HOOK_MS);
@@ -146,23 +147,53 @@ describe('Database faults', () => {
   describe.each([
     ['statement_timeout', { DB_STATEMENT_TIMEOUT_MS: '400', DB_LOCK_TIMEOUT_MS: '20000' }],
     ['lock_timeout', { DB_STATEMENT_TIMEOUT_MS: '20000', DB_LOCK_TIMEOUT_MS: '400' }],
-  ])('a statement past its %s', (_name, settings) => {
+  ])('a statement past its %s', (name, settings) => {
     let env: FaultEnv;
     beforeAll(async () => {
       env = await FaultEnv.start(settings);
     }, HOOK_MS);
     afterAll(() => env.close(), HOOK_MS);
 
-    scenario('is answered 503 promptly, and the next request succeeds', async () => {
+    scenario('is answered 503 with Retry-After promptly on a lookup, and the next request succeeds', async () => {
       const lock = holdPersonLockInTransaction(env, 2_000);
       await sleep(300);
       const started = Date.now();
-      const res = await env.http().get('/api/v2/data/people').set(env.auth());
-      expectUnavailable(res, 'people list behind a lock');
+      const res = await env.http().get('/api/v2/data/people/nobody@example.com').set(env.auth());
+      expectUnavailable(res, 'person lookup behind a lock');
       expect(Date.now() - started).toBeLessThan(1_500);
       await lock;
-      expect((await env.http().get('/api/v2/data/people').set(env.auth())).status).toBe(200);
+      expect((await env.http().get('/api/v2/data/people/nobody@example.com').set(env.auth())).status).toBe(404);
     });
+
+    scenario(
+      name === 'statement_timeout'
+        ? 'is a 503 query-too-expensive without Retry-After on a list (narrow the filter), and the next request succeeds'
+        : 'is a 503 with Retry-After on a list too (waiting for a lock is not the query’s cost)',
+      async () => {
+        const lock = holdPersonLockInTransaction(env, 2_000);
+        await sleep(300);
+        const started = Date.now();
+        const res = await env.http().get('/api/v2/data/people').set(env.auth());
+        if (name === 'statement_timeout') {
+          expect(res.status).toBe(503);
+          expect(res.headers['retry-after']).toBeUndefined();
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(res.body).toEqual({
+            ...PROBLEM_503,
+            type: 'https://organigram.dev/problems/query-too-expensive',
+            title: 'Query too expensive',
+            detail:
+              'The query did not finish within the statement timeout (400 ms): narrow the filter ' +
+              '(more specific filters, a smaller page, fewer sort fields, no history) and try again.',
+          });
+        } else {
+          expectUnavailable(res, 'people list behind a lock');
+        }
+        expect(Date.now() - started).toBeLessThan(1_500);
+        await lock;
+        expect((await env.http().get('/api/v2/data/people').set(env.auth())).status).toBe(200);
+      },
+    );
   });
 
   describe('a forced delete whose connection is killed midway', () => {

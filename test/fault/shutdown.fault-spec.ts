@@ -80,6 +80,8 @@ describe('Graceful shutdown on SIGTERM', () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         RATE_LIMIT_ENABLED: 'false',
+        // Ten lists of one token in flight below, above the default of 8 on purpose.
+        TOKEN_CONCURRENCY: '16',
         SHUTDOWN_GRACE_MS: '15000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

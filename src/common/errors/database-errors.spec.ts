@@ -1,5 +1,5 @@
 import { ConnectionException } from '@mikro-orm/core';
-import { classifyDatabaseError, isDatabaseUnavailable, violatedConstraint } from './database-errors.js';
+import { classifyDatabaseError, isDatabaseUnavailable, isStatementTimeout, violatedConstraint } from './database-errors.js';
 
 /** An error as the pg driver (code) or MikroORM (sqlState) reports it. */
 function dbError(message: string, fields: Record<string, unknown> = {}): Error {
@@ -75,5 +75,15 @@ describe('isDatabaseUnavailable and violatedConstraint', () => {
     expect(isDatabaseUnavailable(dbError('x', { code: '23505' }))).toBe(false);
     expect(violatedConstraint(dbError('x', { code: '23505', constraint: 'c' }))).toBe('c');
     expect(violatedConstraint(dbError('x', { code: '57014', constraint: 'c' }))).toBeUndefined();
+  });
+});
+
+describe('isStatementTimeout', () => {
+  it('is true only for a statement cancelled by its own statement_timeout', () => {
+    expect(isStatementTimeout(dbError('canceling statement due to statement timeout', { code: '57014' }))).toBe(true);
+    expect(isStatementTimeout(dbError('canceling statement due to user request', { code: '57014' }))).toBe(false);
+    expect(isStatementTimeout(dbError('canceling statement due to lock timeout', { code: '55P03' }))).toBe(false);
+    expect(isStatementTimeout(dbError('connect ECONNREFUSED 127.0.0.1:5432'))).toBe(false);
+    expect(isStatementTimeout('statement timeout')).toBe(false);
   });
 });

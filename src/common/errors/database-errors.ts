@@ -91,6 +91,14 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure | undefin
   return undefined;
 }
 
+/**
+ * True when the statement was cancelled by its own statement_timeout (57014 with PostgreSQL's message),
+ * not by an operator's pg_cancel_backend (same code, "due to user request") nor by lock_timeout (55P03).
+ */
+export function isStatementTimeout(error: unknown): boolean {
+  return classifyDatabaseError(error)?.reason === '57014' && /statement timeout/i.test((error as Error).message);
+}
+
 /** True when the error means the database is unreachable or overloaded (retry later). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   return classifyDatabaseError(error)?.kind === 'unavailable';

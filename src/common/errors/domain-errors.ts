@@ -152,3 +152,32 @@ export class ServiceUnavailableError extends DomainError {
     return { 'Retry-After': String(this.retryAfterSeconds) };
   }
 }
+
+/** A token already has TOKEN_CONCURRENCY expensive reads in flight (contract section 8). */
+export class TooManyConcurrentReadsError extends DomainError {
+  readonly status = 429;
+  readonly slug = 'too-many-concurrent-reads';
+  readonly title = 'Too many concurrent reads';
+  constructor(limit: number) {
+    super(`This token already has ${limit} lists or indexes in progress; wait for one to finish, then retry.`);
+  }
+  override headers() {
+    return { 'Retry-After': '1' };
+  }
+}
+
+/**
+ * An expensive read hit its statement timeout: the query itself costs too much, the database is
+ * fine. No Retry-After: the same request would time out again.
+ */
+export class QueryTooExpensiveError extends DomainError {
+  readonly status = 503;
+  readonly slug = 'query-too-expensive';
+  readonly title = 'Query too expensive';
+  constructor(timeoutMs: number) {
+    super(
+      `The query did not finish within the statement timeout (${timeoutMs} ms): narrow the filter ` +
+        '(more specific filters, a smaller page, fewer sort fields, no history) and try again.',
+    );
+  }
+}

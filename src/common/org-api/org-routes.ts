@@ -4,6 +4,7 @@ import { Authorize } from '../auth/authorize.decorator.js';
 import { Scope } from '../auth/scopes.js';
 import { SiteRole } from '../auth/site-roles.js';
 import { ApiProblem } from '../errors/api-problem.decorator.js';
+import { ExpensiveRead } from '../load/expensive-read.js';
 import { ListShape, Paginated } from '../pagination/pagination.interceptor.js';
 import { HistoricizeDto, UUID_DOC } from './org-api.dto.js';
 import { EmptyArrayMeansNoFields } from './php-empty-array.js';
@@ -37,6 +38,7 @@ export function IndexRoute(noun: string, item: unknown, body: unknown, example: 
     HttpCode(200),
     Authorize(ORG_READ),
     EmptyArrayMeansNoFields(),
+    ExpensiveRead(),
     ApiOperation({
       summary: `List ${noun}s`,
       description: `Paginated, filtered list of ${noun}s. Inactive ones are hidden unless history is true. ${NO_BODY}`,

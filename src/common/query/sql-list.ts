@@ -78,3 +78,36 @@ export function compileOrder<S extends string>(terms: SortTerm<S>[], sorts: Reco
 export function whereSql(where: CompiledWhere): string {
   return where.clauses.length ? `where ${where.clauses.join(' and ')}` : '';
 }
+
+/** The page's rows and the exact number of rows matching the filter. */
+export interface CountedPage<T> {
+  items: T[];
+  total: number;
+}
+
+/**
+ * One page and the exact total count in one statement, so a list holds one pooled connection, never
+ * two at once: the count and the page are two subqueries over the same filtered relation, each with
+ * its own best plan (the page can stop early on an index, the count reads what it must), joined so
+ * that a page past the end still carries the count in a row of nulls. (`count(*) over ()` beside the
+ * page would also be one statement, but it makes the page read every matching row: ten times slower
+ * on the first page of 100,000 people.) A CTE used in `from` must be `not materialized`, or
+ * PostgreSQL would materialize it once for both uses.
+ * `from` is the filtered relation (`rows where ...`), `id` the row id column, `order` the ORDER BY.
+ */
+export async function countedPage<T extends object>(
+  run: (query: string, params: readonly unknown[]) => Promise<object[]>,
+  statement: { withClause: string; from: string; order: string; id: string },
+  params: { withClause: readonly unknown[]; from: readonly unknown[] },
+  page: { limit: number; offset: number },
+): Promise<CountedPage<T>> {
+  const rows = (await run(
+    `${statement.withClause} select counted.total_rows, page.* from (select count(*)::int as total_rows from ${statement.from}) counted
+       left join lateral (select * from ${statement.from} order by ${statement.order} limit ? offset ?) page on true
+      order by ${statement.order}`,
+    [...params.withClause, ...params.from, ...params.from, page.limit, page.offset],
+  )) as (Record<string, unknown> & { total_rows: number })[];
+  const total = rows[0]?.total_rows ?? 0;
+  const items = rows.filter((row) => row[statement.id] !== null).map(({ total_rows: _total, ...item }) => item as unknown as T);
+  return { items, total };
+}
