@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { pino } from 'pino';
+import { createLogger, PinoNestLogger } from '../src/common/http/logger.js';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-config.js';
 import { ormConfig } from '../src/database/mikro-orm.config.js';
@@ -25,6 +28,8 @@ export async function withOrm<T>(
   } catch (error) {
     die(error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error));
   }
+  // Events (token created, revoked) as JSON lines on standard error: standard output is the command's answer.
+  Logger.overrideLogger(new PinoNestLogger(createLogger(config, pino.destination({ dest: 2, sync: true }))));
   const target = await openDatabaseTarget(config).catch((error: Error) => die(error.message));
   const orm = new MikroORM({ ...ormConfig(config, target.url), allowGlobalContext: true, logger: () => undefined });
   try {

@@ -1,22 +1,49 @@
 import { parseArgs } from 'node:util';
 import { parseSiteRole, ALL_SITE_ROLES } from '../src/common/auth/site-roles.js';
+import { InvalidInputError } from '../src/common/errors/domain-errors.js';
+import { escapeForTerminal } from '../src/common/validation/free-text.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
-import { parseDuration } from '../src/tokens/duration.js';
-import { parseDate } from '../src/common/validation/validation.js';
+import { parseDuration } from '../src/config/duration.js';
+import { normalizeUuid, parseDate } from '../src/common/validation/validation.js';
 import { die, withOrm } from './cli-support.js';
 
 const USAGE = `Usage:
   npm run token -- create --name NAME --role ROLE [--expires 30d|ISO-DATE] [--json]
   npm run token -- list [--json]
-  npm run token -- revoke ID
-Roles: ${ALL_SITE_ROLES.join(', ')} (case and spacing are free: power-user works).`;
+  npm run token -- revoke ID [--cascade]
+Roles: ${ALL_SITE_ROLES.join(', ')} (case and spacing are free: power-user works).
+Without --expires a token expires after TOKEN_DEFAULT_TTL (default 90d); --expires may not exceed TOKEN_MAX_TTL (default 365d).
+--cascade also revokes every token the revoked one created, transitively.`;
+
+/** The CLI's names for the service's fields. */
+const OPTION: Record<string, string> = { expiresAt: '--expires', name: '--name', role: '--role', scopes: '--scopes' };
+
+/** JSON whose text shows no character a terminal would act on (JSON.stringify leaves C1 and bidi controls raw). */
+function terminalJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A refused input as one line naming the option; anything else as its message. */
+function explain(error: Error): string {
+  if (error instanceof InvalidInputError) return error.errors.map((e) => `${OPTION[e.field] ?? e.field} ${e.message}`).join('\n');
+  return error.message;
+}
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      expires: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      cascade: { type: 'boolean', default: false },
+    },
   });
   switch (command) {
     case 'create': {
@@ -34,13 +61,13 @@ async function main(): Promise<void> {
       const created = await withOrm(
         (orm, config) => new TokensService(orm.em.fork(), config).create({ name: values.name!.trim(), role, expiresAt }),
         { migrate: true },
-      );
+      ).catch((error: Error) => die(explain(error)));
       if (values.json) {
         const { id, token, name, role: r, scopes, expiresAt: e } = created;
-        process.stdout.write(`${JSON.stringify({ id, token, name, role: r, scopes, expiresAt: e })}\n`);
+        process.stdout.write(`${terminalJson({ id, token, name, role: r, scopes, expiresAt: e })}\n`);
       } else {
         process.stdout.write(
-          `Created token ${created.id} (${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ''}). It is shown only once:\n\n    ${created.token}\n\n`,
+          `Created token ${created.id} (${created.role}, expires ${created.expiresAt}). It is shown only once:\n\n    ${created.token}\n\n`,
         );
       }
       return;
@@ -50,22 +77,28 @@ async function main(): Promise<void> {
         migrate: true,
       });
       if (values.json) {
-        process.stdout.write(`${JSON.stringify(page.items)}\n`);
+        process.stdout.write(`${terminalJson(page.items)}\n`);
         return;
       }
+      // Names are untrusted text, possibly stored before control characters were refused: escaped, never raw.
       for (const t of page.items) {
         const state = t.revokedAt ? 'revoked' : t.expiresAt && new Date(t.expiresAt) <= new Date() ? 'expired' : 'active';
-        process.stdout.write(`${t.id}  ${state.padEnd(7)}  ${t.role.padEnd(20)}  ${t.name}  last used ${t.lastUsedAt ?? 'never'}\n`);
+        process.stdout.write(
+          `${t.id}  ${state.padEnd(7)}  ${t.role.padEnd(20)}  ${escapeForTerminal(t.name)}  ` +
+            `created by ${t.createdBy ?? '-'}  expires ${t.expiresAt ?? 'never'}  last used ${t.lastUsedAt ?? 'never'}\n`,
+        );
       }
       return;
     }
     case 'revoke': {
       const id = positionals[0];
       if (!id) die(`revoke needs the token id\n${USAGE}`);
-      await withOrm((orm, config) => new TokensService(orm.em.fork(), config).revoke(id), { migrate: true }).catch((error: Error) =>
-        die(error.message),
-      );
-      process.stdout.write(`Revoked ${id}\n`);
+      const revoked = await withOrm(
+        (orm, config) => new TokensService(orm.em.fork(), config).revoke(id, undefined, { cascade: values.cascade }),
+        { migrate: true },
+      ).catch((error: Error) => die(explain(error)));
+      const others = revoked.filter((t) => t.id !== normalizeUuid(id)).length;
+      process.stdout.write(`Revoked ${id}${values.cascade ? ` and ${others} token(s) it created` : ''}\n`);
       return;
     }
     default:

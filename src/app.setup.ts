@@ -12,7 +12,8 @@ import { BEARER_SCHEME } from './common/auth/authorize.decorator.js';
 import { ProblemDetails } from './common/errors/problem.js';
 import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter.js';
 import type { Socket } from 'node:net';
-import { createLogger, PinoNestLogger } from './common/http/logger.js';
+import { createLogger, PinoNestLogger, RequestLogController } from './common/http/logger.js';
+import type { DestinationStream } from 'pino';
 import { PAGINATION_HEADERS } from './common/pagination/pagination.interceptor.js';
 import { applyWireHeaderCase, installWireCompat } from './common/http/wire-compat.js';
 import { requestPath } from './common/http/request-path.js';
@@ -55,8 +56,12 @@ export function requestIdOf(req: IncomingMessage): string {
  * Builds the whole application exactly as production runs it; main.ts and every e2e test use this,
  * so tests exercise the real adapter, hooks, filters, pipes and docs.
  */
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
-  const logger = createLogger(config);
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<NestFastifyApplication> {
+  const logger = createLogger(config, options.logDestination);
   const filter = new ProblemDetailsFilter(config);
   const adapter = new FastifyAdapter({
     // Router errors (malformed percent-encoding, over-long parameters) happen before Nest: same problem shape.
@@ -71,6 +76,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
       sendProblem(reply, request, filter.toProblem(error, request), applyWireHeaderCase);
     },
     loggerInstance: logger,
+    // One line per request, written once the acting token is known.
+    logController: new RequestLogController(),
     bodyLimit: config.http.bodyLimitBytes,
     // A request must arrive completely within REQUEST_TIMEOUT_MS (headers within min(10 s, that)):
     // Node then answers 408 through clientErrorHandler and closes. Its check runs every

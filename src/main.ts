@@ -4,6 +4,7 @@ import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { describeDatabaseUrl, plaintextDatabaseWarning, prepareDatabase } from './database/prepare.js';
+import { BootstrapDeliveryError, deliverBootstrapToken } from './tokens/bootstrap-token.js';
 import { TokensService } from './tokens/tokens.service.js';
 
 function fail(message: string): never {
@@ -43,12 +44,18 @@ async function main(): Promise<void> {
     fail(`cannot use the database at ${describeDatabaseUrl(url)}: ${(error as Error).message.split('\n')[0]}`);
   }
 
-  const bootstrap = await new TokensService(orm.em.fork(), config).createBootstrapTokenIfNone();
-  if (bootstrap) {
-    // Printed once, to standard output, never through the logger.
-    process.stdout.write(
-      `\nOrganigram created its first API token (role ${bootstrap.role}). It is shown only this once:\n\n    ${bootstrap.token}\n\n` +
-        `Use it as: Authorization: Bearer <token>. Create more with: npm run token -- create --name NAME --role ROLE\n\n`,
+  // The first-start token: printed to a terminal, else written to an owner-only file; never logged.
+  const log = app.getHttpAdapter().getInstance().log;
+  const file = config.bootstrapToken.file;
+  try {
+    await new TokensService(orm.em.fork(), config).createBootstrapTokenIfNone((token) =>
+      deliverBootstrapToken(token, { stdout: process.stdout, file, log }),
+    );
+  } catch (error) {
+    if (!(error instanceof BootstrapDeliveryError)) throw error;
+    log.error(
+      { file, error: error.message },
+      'no first-start token was created (it could not be written); set BOOTSTRAP_TOKEN_FILE or create one with: npm run token -- create',
     );
   }
 
@@ -71,7 +78,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.http.port, host: config.http.host });
-  const log = app.getHttpAdapter().getInstance().log;
   const plaintext = plaintextDatabaseWarning(url);
   if (plaintext) log.warn(plaintext);
   log.info({ port: config.http.port, database: describeDatabaseUrl(url), embedded: Boolean(embedded) }, 'organigram listening');

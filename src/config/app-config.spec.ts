@@ -38,6 +38,8 @@ describe('loadConfig', () => {
         retryAfterSeconds: 5,
       },
       auth: { compat: false, lastUsedWriteIntervalMs: 60_000 },
+      tokenLifetime: { defaultMs: 90 * 86_400_000, maxMs: 365 * 86_400_000 },
+      bootstrapToken: { ttlMs: 86_400_000, file: resolve('.data/bootstrap-token') },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info' },
       load: { tokenConcurrency: 8 },
@@ -89,6 +91,27 @@ describe('loadConfig', () => {
     expect(configError({ UNAUTH_RATE_LIMIT: '0' }).message).toBe('UNAUTH_RATE_LIMIT must be between 1 and 10000000, got 0');
   });
 
+  it('reads the token lifetimes and the first-start token file', () => {
+    const config = loadConfig({
+      TOKEN_DEFAULT_TTL: '1w',
+      TOKEN_MAX_TTL: '30d',
+      BOOTSTRAP_TOKEN_TTL: '1h',
+      BOOTSTRAP_TOKEN_FILE: 'run/first',
+    });
+    expect(config.tokenLifetime).toEqual({ defaultMs: 7 * 86_400_000, maxMs: 30 * 86_400_000 });
+    expect(config.bootstrapToken).toEqual({ ttlMs: 3_600_000, file: resolve('run/first') });
+  });
+
+  it('puts the first-start token file next to the embedded data directory, or in the home directory with DATABASE_URL', () => {
+    expect(loadConfig({ EMBEDDED_DB_DIR: '/srv/og/pg' }).bootstrapToken.file).toBe('/srv/og/bootstrap-token');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/og', HOME: '/home/node' }).bootstrapToken.file).toBe(
+      '/home/node/.organigram/bootstrap-token',
+    );
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/og', BOOTSTRAP_TOKEN_FILE: '/run/secrets/og' }).bootstrapToken.file).toBe(
+      '/run/secrets/og',
+    );
+  });
+
   it('treats an empty DATABASE_URL as unset (embedded database)', () => {
     expect(loadConfig({ DATABASE_URL: '  ' }).database.url).toBeUndefined();
   });
@@ -113,6 +136,13 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
     [{ BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be between/],
     [{ CORS_ORIGINS: 'https://a.example.com,*' }, /CORS_ORIGINS is either "\*" alone/],
+    [{ TOKEN_DEFAULT_TTL: '90 days' }, /TOKEN_DEFAULT_TTL must be a duration such as 90d/],
+    [{ TOKEN_MAX_TTL: '0d' }, /TOKEN_MAX_TTL must be a duration/],
+    [{ TOKEN_DEFAULT_TTL: '400d' }, /TOKEN_DEFAULT_TTL \(400d\) must not exceed TOKEN_MAX_TTL \(365d\)/],
+    [
+      { BOOTSTRAP_TOKEN_TTL: '2d', TOKEN_MAX_TTL: '1d', TOKEN_DEFAULT_TTL: '1d' },
+      /BOOTSTRAP_TOKEN_TTL \(2d\) must not exceed TOKEN_MAX_TTL/,
+    ],
     [{ CORS_ORIGINS: 'https://a.example.com/path' }, /CORS_ORIGINS entry "https:\/\/a.example.com\/path" must be a bare origin/],
   ])('refuses %p with one clear line', (env, message) => {
     const error = configError(env);

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { formatDuration, parseDuration } from './duration.js';
 
 /** The whole runtime configuration, validated once at boot (see {@link loadConfig}). */
 export interface AppConfig {
@@ -42,6 +44,23 @@ export interface AppConfig {
     readonly compat: boolean;
     /** lastUsedAt is written at most once per this interval per token. */
     readonly lastUsedWriteIntervalMs: number;
+  };
+  /** Token lifetimes (contract sections 7 and 9): every token expires. */
+  readonly tokenLifetime: {
+    /** Lifetime of a token created without an expiry. */
+    readonly defaultMs: number;
+    /** The longest lifetime a token may be given (API `expiresAt`/`expiresIn`, CLI `--expires`). */
+    readonly maxMs: number;
+  };
+  /** The first-start Opsera Administrator token. */
+  readonly bootstrapToken: {
+    readonly ttlMs: number;
+    /**
+     * Where it is written (owner-only) when standard output is not a terminal: BOOTSTRAP_TOKEN_FILE,
+     * else next to the embedded data directory (.data/bootstrap-token), else, with DATABASE_URL,
+     * in the home directory of the user running the server (~/.organigram/bootstrap-token).
+     */
+    readonly file: string;
   };
   readonly rateLimit: {
     readonly enabled: boolean;
@@ -89,6 +108,31 @@ function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: re
     throw new ConfigError(`${key} must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+function duration(env: Env, key: string, fallback: string): number {
+  const raw = env[key]?.trim() || fallback;
+  const ms = parseDuration(raw);
+  if (ms === undefined) throw new ConfigError(`${key} must be a duration such as 90d, 12h or 2w (at most 10 years), got "${env[key]}"`);
+  return ms;
+}
+
+function tokenLifetime(env: Env): AppConfig['tokenLifetime'] {
+  const defaultMs = duration(env, 'TOKEN_DEFAULT_TTL', '90d');
+  const maxMs = duration(env, 'TOKEN_MAX_TTL', '365d');
+  if (defaultMs > maxMs) {
+    throw new ConfigError(`TOKEN_DEFAULT_TTL (${formatDuration(defaultMs)}) must not exceed TOKEN_MAX_TTL (${formatDuration(maxMs)})`);
+  }
+  return { defaultMs, maxMs };
+}
+
+function bootstrapTokenFile(env: Env, embeddedDataDir: string): string {
+  const given = env.BOOTSTRAP_TOKEN_FILE?.trim();
+  if (given) return resolve(given);
+  // Embedded: next to its data directory. External database: the checkout (or the image's working
+  // directory) may not be writable or may not be this machine's, the service user's home is.
+  if (!env.DATABASE_URL?.trim()) return join(dirname(embeddedDataDir), 'bootstrap-token');
+  return join(env.HOME?.trim() || homedir(), '.organigram', 'bootstrap-token');
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -151,6 +195,14 @@ function timeouts(env: Env) {
  * everything receives this typed object through dependency injection.
  */
 export function loadConfig(env: Env = process.env): AppConfig {
+  const embeddedDataDir = resolve(env.EMBEDDED_DB_DIR?.trim() || '.data/postgres');
+  const lifetime = tokenLifetime(env);
+  const bootstrapTtlMs = duration(env, 'BOOTSTRAP_TOKEN_TTL', '24h');
+  if (bootstrapTtlMs > lifetime.maxMs) {
+    throw new ConfigError(
+      `BOOTSTRAP_TOKEN_TTL (${formatDuration(bootstrapTtlMs)}) must not exceed TOKEN_MAX_TTL (${formatDuration(lifetime.maxMs)})`,
+    );
+  }
   return {
     http: {
       host: env.HOST?.trim() || '0.0.0.0',
@@ -165,7 +217,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: databaseUrl(env),
       migrateOnStart: bool(env, 'DB_MIGRATE_ON_START', true),
       embedded: {
-        dataDir: resolve(env.EMBEDDED_DB_DIR?.trim() || '.data/postgres'),
+        dataDir: embeddedDataDir,
         port: int(env, 'EMBEDDED_DB_PORT', 54329, 1, 65535),
         // Started by root, PostgreSQL runs as the `postgres` OS user: programs and data it cannot reach
         // in the checkout are placed here (see docs/decisions.md, "Embedded PostgreSQL as root").
@@ -181,6 +233,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: {
       compat: bool(env, 'AUTH_COMPAT', false),
       lastUsedWriteIntervalMs: int(env, 'TOKEN_LAST_USED_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+    },
+    tokenLifetime: lifetime,
+    bootstrapToken: {
+      ttlMs: bootstrapTtlMs,
+      file: bootstrapTokenFile(env, embeddedDataDir),
     },
     rateLimit: {
       enabled: bool(env, 'RATE_LIMIT_ENABLED', true),

@@ -14,6 +14,8 @@ export const ApiTokenSchema = defineEntity({
     expiresAt: p.datetime().nullable(),
     lastUsedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
+    /** Id of the token whose request created this one; null for the CLI and the first-start token. */
+    createdBy: p.uuid().nullable(),
   },
 });
 

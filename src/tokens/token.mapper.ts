@@ -15,5 +15,6 @@ export function mapToken(token: ApiToken): TokenDto {
     expiresAt: iso(token.expiresAt),
     lastUsedAt: iso(token.lastUsedAt),
     revokedAt: iso(token.revokedAt),
+    createdBy: token.createdBy ?? null,
   };
 }

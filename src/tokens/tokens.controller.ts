@@ -9,7 +9,7 @@ import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { PageQueryDto } from '../common/pagination/page.js';
-import { CreatedTokenDto, CreateTokenDto, TokenDto, TokenListDto } from './dto/token.dto.js';
+import { CreatedTokenDto, CreateTokenDto, RevokeTokenQueryDto, TokenDto, TokenListDto } from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
 import { UUID_DOC } from '../common/org-api/org-api.dto.js';
 
@@ -45,36 +45,45 @@ export class TokensController {
   @Get()
   @ExpensiveRead()
   @Authorize(MANAGE)
-  @ApiOperation({ summary: 'List API tokens (never their secrets)', description: 'Newest first, paged with page and per-page.' })
+  @ApiOperation({
+    summary: 'List API tokens (never their secrets)',
+    description:
+      "Newest first, paged with page and per-page. Only tokens up to the caller's role: an Administrator never sees Opsera Administrator tokens.",
+  })
   @Paginated(ListShape.Envelope, TokenListDto, 'Tokens, newest first.')
   @ApiProblem(400, 'Bad paging parameter.')
-  list(@Query() query: PageQueryDto) {
-    return this.tokens.list(query.toPageRequest());
+  list(@Query() query: PageQueryDto, @CurrentPrincipal() actor: Principal) {
+    return this.tokens.list(query.toPageRequest(), actor);
   }
 
   @Get(':id')
   @Authorize(MANAGE)
   @ApiOperation({
     summary: 'View an API token (never its secret)',
-    description: 'Name, role, scopes, expiry, last use and revocation of one token.',
+    description: 'Name, role, scopes, expiry, last use, revocation and creator of one token.',
   })
   @ApiOkResponse({ type: TokenDto })
   @ApiProblem(400, 'Malformed id.')
-  @ApiProblem(404, 'No such token.')
+  @ApiProblem(404, "No such token, or one above the caller's role (an Opsera Administrator token for an Administrator).")
   @ID_PARAM
-  get(@Param('id') id: string): Promise<TokenDto> {
-    return this.tokens.get(id);
+  get(@Param('id') id: string, @CurrentPrincipal() actor: Principal): Promise<TokenDto> {
+    return this.tokens.get(id, actor);
   }
 
   @Delete(':id')
   @Authorize(MANAGE)
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke an API token', description: 'Takes effect on the next request. Idempotent.' })
+  @ApiOperation({
+    summary: 'Revoke an API token',
+    description:
+      'Takes effect on the next request. Idempotent. With cascade=true, every token this one created, transitively, is revoked too ' +
+      '(one transaction).',
+  })
   @ApiNoContentResponse({ description: 'Revoked.' })
-  @ApiProblem(400, 'Malformed id.')
-  @ApiProblem(404, 'No such token.')
+  @ApiProblem(400, 'Malformed id or cascade.')
+  @ApiProblem(404, "No such token, or one above the caller's role (an Opsera Administrator token for an Administrator).")
   @ID_PARAM
-  revoke(@Param('id') id: string, @CurrentPrincipal() actor: Principal): Promise<void> {
-    return this.tokens.revoke(id, actor);
+  async revoke(@Param('id') id: string, @Query() query: RevokeTokenQueryDto, @CurrentPrincipal() actor: Principal): Promise<void> {
+    await this.tokens.revoke(id, actor, { cascade: query.cascade });
   }
 }

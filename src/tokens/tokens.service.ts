@@ -4,21 +4,25 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Principal } from '../common/auth/principal.js';
 import { Scope } from '../common/auth/scopes.js';
-import { roleAtLeast, SiteRole } from '../common/auth/site-roles.js';
+import { ALL_SITE_ROLES, roleAtLeast, SiteRole } from '../common/auth/site-roles.js';
 import { hashToken, generateToken, isWellFormedToken } from '../common/auth/token-format.js';
 import { EntityNotFoundError, ForbiddenError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { offsetOf, type Page, type PageRequest } from '../common/pagination/page.js';
 import { normalizeUuid, parseDate } from '../common/validation/validation.js';
-import { sql } from '../database/transaction.js';
+import { forbiddenCharacterIn, forbiddenCharacterMessage } from '../common/validation/free-text.js';
+import { inTransaction, sql } from '../database/transaction.js';
+import { revokeTokens, type RevokedToken } from './token.repository.js';
 import { ApiTokenSchema, type ApiToken } from './api-token.entity.js';
 import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import { mapToken } from './token.mapper.js';
 
 export interface NewToken {
   name: string;
   role: SiteRole;
+  /** Defaults to ["api"]; never empty. */
   scopes?: Scope[];
+  /** Absent or null: the default lifetime (TOKEN_DEFAULT_TTL). At most TOKEN_MAX_TTL from now. */
   expiresAt?: Date | null;
 }
 
@@ -35,6 +39,11 @@ interface TokenRow {
 /** Any fixed 64-bit key, shared by every instance: serializes the first-start token creation. */
 const BOOTSTRAP_LOCK_KEY = 4_242_001;
 
+/** The roles whose tokens `actor` sees and manages: its own and below (all of them for the CLI). */
+function visibleRoles(actor: Principal | undefined): SiteRole[] {
+  return ALL_SITE_ROLES.filter((role) => !actor || roleAtLeast(actor.role, role));
+}
+
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger('Tokens');
@@ -46,72 +55,85 @@ export class TokensService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(input: NewToken, actor?: Principal): Promise<CreatedTokenDto> {
+  /**
+   * Creates a token. `actor` is the token of the request (API), undefined for the CLI; it becomes
+   * `createdBy`. `expiryField` names the input the expiry came from, for the 400.
+   */
+  async create(input: NewToken, actor?: Principal, expiryField = 'expiresAt'): Promise<CreatedTokenDto> {
     if (actor && !roleAtLeast(actor.role, input.role)) {
       throw new ForbiddenError(`A ${actor.role} token may create tokens up to ${actor.role}, not ${input.role}.`);
     }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw InvalidInputError.field('expiresAt', 'must be in the future');
-    }
-    const secret = generateToken();
-    const entity = this.em.create(ApiTokenSchema, {
-      id: randomUUID(),
-      name: input.name,
-      role: input.role,
-      scopes: [...new Set(input.scopes ?? [Scope.Api])],
-      tokenHash: hashToken(secret),
-      createdAt: new Date(),
-      expiresAt: input.expiresAt ?? null,
-      lastUsedAt: null,
-      revokedAt: null,
-    });
-    await this.em.persist(entity).flush();
-    return { ...mapToken(entity), token: secret };
+    const created = await this.insert(input, actor, this.checkedExpiry(input.expiresAt, expiryField));
+    this.logCreated(created, actor);
+    return created;
   }
 
-  /** API form: `expiresAt` (ISO) or `expiresIn` (30d), not both. */
+  /** API form: `expiresAt` (ISO) or `expiresIn` (30d), not both; neither: the default lifetime. */
   async createFromRequest(dto: CreateTokenDto, actor: Principal): Promise<CreatedTokenDto> {
     if (dto.expiresAt !== undefined && dto.expiresIn !== undefined) {
       throw InvalidInputError.field('expiresIn', 'give either expiresAt or expiresIn, not both');
     }
     let expiresAt: Date | null = null;
+    let field = 'expiresAt';
     if (dto.expiresAt !== undefined) {
       expiresAt = parseDate(dto.expiresAt) ?? null;
       if (!expiresAt) throw InvalidInputError.field('expiresAt', 'must be an ISO 8601 date-time');
     } else if (dto.expiresIn !== undefined) {
+      field = 'expiresIn';
       const ms = parseDuration(dto.expiresIn);
-      if (ms === undefined) throw InvalidInputError.field('expiresIn', 'must be a duration such as 30d, 12h or 15m, at most 10 years');
+      if (ms === undefined) {
+        const max = formatDuration(this.config.tokenLifetime.maxMs);
+        throw InvalidInputError.field('expiresIn', `must be a duration such as 30d, 12h or 15m, at most ${max} (TOKEN_MAX_TTL)`);
+      }
+      if (ms > this.config.tokenLifetime.maxMs) throw InvalidInputError.field('expiresIn', this.maxMessage());
       expiresAt = new Date(Date.now() + ms);
     }
-    return this.create({ name: dto.name, role: dto.role, scopes: dto.scopes, expiresAt }, actor);
+    return this.create({ name: dto.name, role: dto.role, scopes: dto.scopes, expiresAt }, actor, field);
   }
 
-  async list(page: PageRequest): Promise<Page<TokenDto>> {
-    // Page, then count, one after the other: findAndCount would run both at once on two pool
-    // connections, and a list holds one connection at a time (docs/decisions.md, expensive reads).
-    const rows = await this.em.find(
-      ApiTokenSchema,
-      {},
-      { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.perPage, offset: offsetOf(page) },
-    );
-    const total = await this.em.count(ApiTokenSchema, {});
+  /**
+   * Tokens the actor may see (its role and below), newest first. Page, then count, one after the
+   * other: findAndCount would run both at once on two pool connections, and a list holds one
+   * connection at a time (docs/decisions.md, expensive reads).
+   */
+  async list(page: PageRequest, actor?: Principal): Promise<Page<TokenDto>> {
+    const visible = { role: { $in: visibleRoles(actor) } };
+    const rows = await this.em.find(ApiTokenSchema, visible, {
+      orderBy: { createdAt: 'desc', id: 'asc' },
+      limit: page.perPage,
+      offset: offsetOf(page),
+    });
+    const total = await this.em.count(ApiTokenSchema, visible);
     return { items: rows.map(mapToken), total, page: page.page, perPage: page.perPage };
   }
 
-  async get(id: string): Promise<TokenDto> {
-    return mapToken(await this.find(id));
+  async get(id: string, actor?: Principal): Promise<TokenDto> {
+    return mapToken(await this.find(this.em, id, actor));
   }
 
-  /** Revocation is immediate: authentication reads the row on every request. Idempotent. */
-  async revoke(id: string, actor?: Principal): Promise<void> {
-    const token = await this.find(id);
-    if (actor && !roleAtLeast(actor.role, token.role as SiteRole)) {
-      throw new ForbiddenError(`A ${actor.role} token may not revoke a ${token.role} token.`);
+  /**
+   * Revocation is immediate: authentication reads the row on every request. Idempotent. With
+   * `cascade`, every token created by this one, transitively, is revoked in the same statement.
+   * A token above the actor's role is a 404, as if it did not exist.
+   */
+  async revoke(id: string, actor?: Principal, options: { cascade?: boolean } = {}): Promise<RevokedToken[]> {
+    const cascade = options.cascade ?? false;
+    const revoked = await inTransaction(this.em, async (tx) => {
+      const token = await this.find(tx, id, actor);
+      return revokeTokens(tx, token.id, cascade);
+    });
+    for (const token of revoked) {
+      this.logger.log({
+        msg: 'token revoked',
+        event: 'token.revoked',
+        tokenId: token.id,
+        tokenName: token.name,
+        role: token.role,
+        actorTokenId: actor?.tokenId ?? null,
+        cascadeFrom: token.id === normalizeUuid(id) ? null : normalizeUuid(id),
+      });
     }
-    if (!token.revokedAt) {
-      token.revokedAt = new Date();
-      await this.em.flush();
-    }
+    return revoked;
   }
 
   /**
@@ -154,22 +176,82 @@ export class TokensService {
   }
 
   /**
-   * On the very first start (no token at all), creates one Opsera Administrator token. Serialized with
-   * a transaction-scoped advisory lock so that instances starting together create exactly one.
+   * On the very first start (no token at all), creates one Opsera Administrator token that expires
+   * after BOOTSTRAP_TOKEN_TTL, and hands it to `deliver` (print or file) before committing: if the
+   * delivery fails, nothing is created and the next start tries again. Serialized with a
+   * transaction-scoped advisory lock so that instances starting together create exactly one.
    */
-  async createBootstrapTokenIfNone(): Promise<CreatedTokenDto | undefined> {
-    return this.em.transactional(async (em) => {
+  async createBootstrapTokenIfNone(deliver: (token: CreatedTokenDto) => Promise<void>): Promise<CreatedTokenDto | undefined> {
+    const created = await this.em.transactional(async (em) => {
       await sql(em, 'select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
       if ((await em.count(ApiTokenSchema, {})) > 0) return undefined;
       const scoped = new TokensService(em, this.config);
-      return scoped.create({ name: 'bootstrap', role: SiteRole.OpseraAdministrator, scopes: [Scope.Api] });
+      const expiresAt = new Date(Date.now() + this.config.bootstrapToken.ttlMs);
+      const token = await scoped.insert(
+        { name: 'bootstrap', role: SiteRole.OpseraAdministrator, scopes: [Scope.Api] },
+        undefined,
+        expiresAt,
+      );
+      await deliver(token);
+      return token;
+    });
+    if (created) this.logCreated(created, undefined);
+    return created;
+  }
+
+  private async insert(input: NewToken, actor: Principal | undefined, expiresAt: Date): Promise<CreatedTokenDto> {
+    const found = forbiddenCharacterIn(input.name);
+    if (found) throw InvalidInputError.field('name', forbiddenCharacterMessage(found));
+    if (Array.isArray(input.scopes) && input.scopes.length === 0) throw InvalidInputError.field('scopes', 'must hold at least one scope');
+    const secret = generateToken();
+    const entity = this.em.create(ApiTokenSchema, {
+      id: randomUUID(),
+      name: input.name,
+      role: input.role,
+      scopes: [...new Set(input.scopes ?? [Scope.Api])],
+      tokenHash: hashToken(secret),
+      createdAt: new Date(),
+      expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+      createdBy: actor?.tokenId ?? null,
+    });
+    await this.em.persist(entity).flush();
+    return { ...mapToken(entity), token: secret };
+  }
+
+  /** The expiry to store: the default lifetime when none is given, else a future time within the maximum. */
+  private checkedExpiry(expiresAt: Date | null | undefined, field: string): Date {
+    const now = Date.now();
+    if (expiresAt === undefined || expiresAt === null) return new Date(now + this.config.tokenLifetime.defaultMs);
+    if (expiresAt.getTime() <= now) throw InvalidInputError.field(field, 'must be in the future');
+    if (expiresAt.getTime() - now > this.config.tokenLifetime.maxMs) throw InvalidInputError.field(field, this.maxMessage());
+    return expiresAt;
+  }
+
+  private maxMessage(): string {
+    return `must be at most ${formatDuration(this.config.tokenLifetime.maxMs)} from now (TOKEN_MAX_TTL)`;
+  }
+
+  /** The creation event: who, what, and by which token; never the secret. */
+  private logCreated(token: CreatedTokenDto, actor: Principal | undefined): void {
+    this.logger.log({
+      msg: 'token created',
+      event: 'token.created',
+      tokenId: token.id,
+      tokenName: token.name,
+      role: token.role,
+      scopes: token.scopes,
+      expiresAt: token.expiresAt,
+      actorTokenId: actor?.tokenId ?? null,
     });
   }
 
-  private async find(id: string): Promise<ApiToken> {
+  /** A token the actor may see, or 404 (also for a token above its role). */
+  private async find(em: EntityManager, id: string, actor: Principal | undefined): Promise<ApiToken> {
     const uuid = normalizeUuid(id);
     if (!uuid) throw InvalidInputError.field('id', 'must be a UUID');
-    const token = await this.em.findOne(ApiTokenSchema, { id: uuid });
+    const token = await em.findOne(ApiTokenSchema, { id: uuid, role: { $in: visibleRoles(actor) } });
     if (!token) throw new EntityNotFoundError(`No token with id ${uuid}.`);
     return token;
   }

@@ -19,12 +19,12 @@ interface Run {
  * The environment of an operator's shell: without the npm_config_* variables of the npm that runs
  * this test (a `--loglevel` given to it would otherwise override the project's .npmrc in the child).
  */
-function operatorEnv(t: TestApp): NodeJS.ProcessEnv {
+function operatorEnv(t: TestApp, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_config_')));
-  return { ...env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' };
+  return { ...env, DATABASE_URL: t.url, LOG_LEVEL: 'silent', ...extra };
 }
 
-function run(command: string, args: string[], t: TestApp): Promise<Run> {
+function run(command: string, args: string[], t: TestApp, extra: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       command,
@@ -32,7 +32,7 @@ function run(command: string, args: string[], t: TestApp): Promise<Run> {
       {
         cwd: ROOT,
         timeout: CLI_TIMEOUT_MS,
-        env: operatorEnv(t),
+        env: operatorEnv(t, extra),
         maxBuffer: 10 * 1024 * 1024,
       },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
@@ -48,6 +48,17 @@ const npmToken = (t: TestApp, ...args: string[]) => run('npm', ['run', 'token', 
  * time of a CLI call and is exercised once, by the first call.
  */
 const builtToken = (t: TestApp, ...args: string[]) => run(process.execPath, [join(ROOT, 'dist', 'scripts', 'token.js'), ...args], t);
+/** The same with more environment (LOG_LEVEL=info, lifetimes). */
+const builtTokenWith = (t: TestApp, env: Record<string, string>, ...args: string[]) =>
+  run(process.execPath, [join(ROOT, 'dist', 'scripts', 'token.js'), ...args], t, env);
+const DAY = 86_400_000;
+/** An ISO time about `ms` from now (within a minute). */
+const inAbout = (ms: number) => ({
+  asymmetricMatch: (value: unknown) => typeof value === 'string' && Math.abs(new Date(value).getTime() - Date.now() - ms) < 60_000,
+  toString: () => `about ${ms} ms from now`,
+});
+/** Raw characters a terminal acts on: C0 (tab aside), DEL, C1, bidi overrides and isolates. */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 describe('Token CLI (npm run token)', () => {
   let t: TestApp;
@@ -71,7 +82,7 @@ describe('Token CLI (npm run token)', () => {
       name: 'ci',
       role: SiteRole.PowerUser,
       scopes: ['api'],
-      expiresAt: null,
+      expiresAt: inAbout(90 * DAY),
     });
     expect(created.stdout.trim()).toBe(lines[0]);
 
@@ -101,9 +112,10 @@ describe('Token CLI (npm run token)', () => {
           role: SiteRole.PowerUser,
           scopes: ['api'],
           createdAt: ISO,
-          expiresAt: null,
+          expiresAt: inAbout(90 * DAY),
           lastUsedAt: ISO,
           revokedAt: null,
+          createdBy: null,
         },
       ]),
     );
@@ -125,6 +137,130 @@ describe('Token CLI (npm run token)', () => {
     expect(result.stdout.trim()).toBe('');
     expect(result.stderr).toContain('--role must be one of');
     expect(await t.sql('select count(*)::int as n from api_token')).toEqual(before);
+  }, 120_000);
+
+  it('prints names full of escape sequences escaped, one token per line, never raw (list and list --json)', async () => {
+    // Stored before control characters were refused: written with SQL, as an old database holds them.
+    const names = {
+      erase: '\r\u001b[2Kci-deploy',
+      colour: 'x\u001b[8mhidden\u001b[0m',
+      lines: 'one\ntwo\u0085three',
+      bidi: 'report\u202etxt.exe \u2066iso\u2069',
+    };
+    const ids: Record<string, string> = {};
+    for (const [key, name] of Object.entries(names)) {
+      const [{ id }] = await t.sql<{ id: string }>(
+        `insert into api_token (id, name, role, scopes, token_hash, expires_at)
+         values (gen_random_uuid(), ?, 'Administrator', '{api}', md5(random()::text) || md5(random()::text), now() + interval '1 day')
+         returning id`,
+        [name],
+      );
+      ids[key] = id;
+    }
+    const listed = await npmToken(t, 'list');
+    expect(listed.code).toBe(0);
+    // Line feeds end the lines; nothing else a terminal acts on.
+    expect(listed.stdout.replaceAll('\n', '')).not.toMatch(TERMINAL_CONTROLS);
+    const lines = listed.stdout.split('\n').filter((l) => l !== '');
+    const [{ n }] = await t.sql<{ n: number }>('select count(*)::int as n from api_token');
+    expect(lines).toHaveLength(n);
+    const lineOf = (id: string) => lines.find((l) => l.startsWith(id));
+    expect(lineOf(ids.erase)).toContain('  active   Administrator         \\r\\u001b[2Kci-deploy  created by -');
+    expect(lineOf(ids.colour)).toContain('x\\u001b[8mhidden\\u001b[0m');
+    expect(lineOf(ids.lines)).toContain('one\\ntwo\\u0085three');
+    expect(lineOf(ids.bidi)).toContain('report\\u202etxt.exe \\u2066iso\\u2069');
+
+    const json = await builtToken(t, 'list', '--json');
+    expect(json.code).toBe(0);
+    expect(json.stdout.trimEnd()).not.toMatch(TERMINAL_CONTROLS);
+    const items = JSON.parse(json.stdout) as { id: string; name: string }[];
+    for (const [key, name] of Object.entries(names)) expect(items.find((i) => i.id === ids[key])?.name).toBe(name);
+  }, 120_000);
+
+  it('refuses a name with control characters on create, naming --name, creating nothing', async () => {
+    const before = await t.sql('select count(*)::int as n from api_token');
+    const result = await builtToken(t, 'create', '--name', 'ci\u001b[2K', '--role', 'Viewer', '--json');
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      '--name must not contain control characters (other than tab) or bidirectional override characters (found U+001B)',
+    );
+    expect(await t.sql('select count(*)::int as n from api_token')).toEqual(before);
+  }, 120_000);
+
+  it('keeps --expires within TOKEN_MAX_TTL and applies TOKEN_DEFAULT_TTL without it', async () => {
+    const before = await t.sql('select count(*)::int as n from api_token');
+    const tooLong = await builtToken(t, 'create', '--name', 'ci', '--role', 'Viewer', '--expires', '366d', '--json');
+    expect(tooLong.code).not.toBe(0);
+    expect(tooLong.stdout).toBe('');
+    expect(tooLong.stderr).toContain('--expires must be at most 365d from now (TOKEN_MAX_TTL)');
+    const farDate = await builtToken(t, 'create', '--name', 'ci', '--role', 'Viewer', '--expires', '2099-01-01', '--json');
+    expect(farDate.code).not.toBe(0);
+    expect(farDate.stderr).toContain('--expires must be at most 365d from now');
+    expect(await t.sql('select count(*)::int as n from api_token')).toEqual(before);
+
+    const max = await builtToken(t, 'create', '--name', 'ci', '--role', 'Viewer', '--expires', '365d', '--json');
+    expect(max.code).toBe(0);
+    expect((JSON.parse(max.stdout) as { expiresAt: string }).expiresAt).toEqual(inAbout(365 * DAY));
+    const configured = await builtTokenWith(
+      t,
+      { TOKEN_DEFAULT_TTL: '2d', TOKEN_MAX_TTL: '3d' },
+      'create',
+      '--name',
+      'ci',
+      '--role',
+      'Viewer',
+      '--json',
+    );
+    expect(configured.code).toBe(0);
+    expect((JSON.parse(configured.stdout) as { expiresAt: string }).expiresAt).toEqual(inAbout(2 * DAY));
+  }, 120_000);
+
+  it('revokes with --cascade every token the revoked one created, logging each revocation on stderr', async () => {
+    const parent = await t.http().post('/api/v2/tokens').set(bearer(t.tokens.admin)).send({ name: 'parent', role: SiteRole.Administrator });
+    const kid = await t.http().post('/api/v2/tokens').set(bearer(parent.body.token)).send({ name: 'kid', role: SiteRole.Viewer });
+    const grandkid = await t.http().post('/api/v2/tokens').set(bearer(parent.body.token)).send({ name: 'grandkid', role: SiteRole.Viewer });
+    expect([parent.status, kid.status, grandkid.status]).toEqual([201, 201, 201]);
+    const result = await builtTokenWith(t, { LOG_LEVEL: 'info' }, 'revoke', parent.body.id, '--cascade');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Revoked ${parent.body.id} and 2 token(s) it created\n`);
+    const events = result.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.event === 'token.revoked');
+    expect(events.map((e) => [e.tokenId, e.actorTokenId]).sort()).toEqual(
+      [
+        [parent.body.id, null],
+        [kid.body.id, null],
+        [grandkid.body.id, null],
+      ].sort(),
+    );
+    expect(result.stderr).not.toMatch(/ogm_/);
+    for (const secret of [parent.body.token, kid.body.token, grandkid.body.token]) {
+      expect((await t.http().get(PEOPLE).set(bearer(secret))).status).toBe(401);
+    }
+  }, 120_000);
+
+  it('logs a creation as an event on stderr, never the secret, and keeps stdout to the JSON object', async () => {
+    const result = await builtTokenWith(t, { LOG_LEVEL: 'info' }, 'create', '--name', 'logged', '--role', 'Viewer', '--json');
+    expect(result.code).toBe(0);
+    const created = JSON.parse(result.stdout) as { id: string; token: string };
+    const event = result.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((e) => e.event === 'token.created');
+    expect(event).toEqual(
+      expect.objectContaining({
+        msg: 'token created',
+        tokenId: created.id,
+        tokenName: 'logged',
+        role: SiteRole.Viewer,
+        actorTokenId: null,
+      }),
+    );
+    expect(result.stderr).not.toContain(created.token);
   }, 120_000);
 });
 

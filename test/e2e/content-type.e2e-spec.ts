@@ -17,14 +17,16 @@ describe('Request bodies are JSON only', () => {
     expect(await t.sql('select count(*)::int as n from org_unit')).toEqual([{ n: 0 }]);
   });
 
-  it('refuses a token lifetime past 10 years with 400 naming expiresIn, never a database error', async () => {
+  it('refuses a token lifetime past 10 years (and so past TOKEN_MAX_TTL) with 400 naming expiresIn, never a database error', async () => {
     const res = await t
       .http()
       .post('/api/v2/tokens')
       .set(bearer(t.tokens.admin))
       .send({ name: 'long', role: 'Viewer', expiresIn: '999999w' });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ field: 'expiresIn', message: 'must be a duration such as 30d, 12h or 15m, at most 10 years' }]);
+    expect(res.body.errors).toEqual([
+      { field: 'expiresIn', message: 'must be a duration such as 30d, 12h or 15m, at most 365d (TOKEN_MAX_TTL)' },
+    ]);
   });
 
   it('refuses a date that an offset pushes past the year 9999 with 400', async () => {

@@ -8,6 +8,14 @@ const TOKENS = '/api/v2/tokens';
 const PEOPLE = '/api/v2/data/people';
 const TOKEN = expect.stringMatching(/^ogm_[0-9A-Za-z]{36}$/);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const DAY = 86_400_000;
+/** An ISO time about `ms` from now (within a minute). */
+const inAbout = (ms: number) => ({
+  asymmetricMatch: (value: unknown) => typeof value === 'string' && Math.abs(new Date(value).getTime() - Date.now() - ms) < 60_000,
+  toString: () => `about ${ms} ms from now`,
+});
+/** Set in beforeAll: the id of the Administrator token the tests act with, the createdBy of what it creates. */
+let adminId = '';
 
 function tokenBody(overrides: Record<string, unknown> = {}) {
   return {
@@ -16,9 +24,10 @@ function tokenBody(overrides: Record<string, unknown> = {}) {
     role: SiteRole.PowerUser,
     scopes: ['api'],
     createdAt: ISO,
-    expiresAt: null,
+    expiresAt: inAbout(90 * DAY),
     lastUsedAt: null,
     revokedAt: null,
+    createdBy: adminId,
     ...overrides,
   };
 }
@@ -30,6 +39,7 @@ describe('API tokens (/api/v2/tokens)', () => {
   beforeAll(async () => {
     t = await createTestApp();
     auth = bearer(t.tokens.admin);
+    [{ id: adminId }] = await t.sql<{ id: string }>('select id from api_token where token_hash = ?', [sha256(t.tokens.admin)]);
   });
   afterAll(() => t.close());
 
@@ -73,9 +83,11 @@ describe('API tokens (/api/v2/tokens)', () => {
       expect(expires - before).toBeGreaterThanOrEqual(30 * 86_400_000 - 1000);
       expect(expires - Date.now()).toBeLessThanOrEqual(30 * 86_400_000 + 1000);
 
-      const absolute = await create({ name: 'hr-sync', role: SiteRole.Viewer, expiresAt: '2099-01-01T00:00:00Z' });
+      const at = new Date(Date.now() + 200 * DAY);
+      at.setUTCMilliseconds(0);
+      const absolute = await create({ name: 'hr-sync', role: SiteRole.Viewer, expiresAt: at.toISOString().replace('.000Z', 'Z') });
       expect(absolute.status).toBe(201);
-      expect(absolute.body).toEqual({ ...tokenBody({ role: SiteRole.Viewer, expiresAt: '2099-01-01T00:00:00.000Z' }), token: TOKEN });
+      expect(absolute.body).toEqual({ ...tokenBody({ role: SiteRole.Viewer, expiresAt: at.toISOString() }), token: TOKEN });
     });
 
     it.each([
@@ -89,8 +101,19 @@ describe('API tokens (/api/v2/tokens)', () => {
       ['a malformed expiresAt', { expiresAt: 'next tuesday' }, 'expiresAt'],
       ['an impossible expiresAt', { expiresAt: '2099-02-31T00:00:00Z' }, 'expiresAt'],
       ['an expiresAt in the past', { expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt'],
+      ['an expiresAt past the maximum lifetime (365d)', { expiresAt: new Date(Date.now() + 366 * DAY).toISOString() }, 'expiresAt'],
+      ['an expiresAt far in the future', { expiresAt: '2099-01-01T00:00:00Z' }, 'expiresAt'],
+      ['an expiresIn past the maximum lifetime (365d)', { expiresIn: '366d' }, 'expiresIn'],
+      ['an expiresIn of 53 weeks', { expiresIn: '53w' }, 'expiresIn'],
       ['both expiresAt and expiresIn', { expiresAt: '2099-01-01T00:00:00Z', expiresIn: '30d' }, 'expiresIn'],
       ['an unknown scope', { scopes: ['root'] }, 'scopes'],
+      ['empty scopes', { scopes: [] }, 'scopes'],
+      ['an escape sequence in the name', { name: '\r\u001b[2Kinvisible' }, 'name'],
+      ['a line break in the name', { name: 'two\nlines' }, 'name'],
+      ['a DEL in the name', { name: 'x\u007f' }, 'name'],
+      ['a C1 control (NEL) in the name', { name: 'x\u0085y' }, 'name'],
+      ['a right-to-left override in the name', { name: 'cod\u202egnp.exe' }, 'name'],
+      ['a bidi isolate in the name', { name: '\u2066admin\u2069' }, 'name'],
       ['an unknown field', { colour: 'red' }, 'colour'],
       ['a client-chosen secret', { token: 'ogm_mine' }, 'token'],
       ['a server-managed field', { revokedAt: null }, 'revokedAt'],
@@ -111,8 +134,11 @@ describe('API tokens (/api/v2/tokens)', () => {
       const res = await t.http().get(`${TOKENS}?per-page=1000`).set(auth);
       expect(res.status).toBe(200);
       const rows = await t.sql<{ n: number }>('select count(*)::int as n from api_token');
-      expect(res.body.count).toBe(rows[0].n);
-      expect(res.headers['x-pagination-total-count']).toBe(String(rows[0].n));
+      // An Administrator sees every token but the Opsera Administrator ones.
+      const opsera = await t.sql<{ n: number }>("select count(*)::int as n from api_token where role = 'Opsera Administrator'");
+      expect(opsera[0].n).toBeGreaterThan(0);
+      expect(res.body.count).toBe(rows[0].n - opsera[0].n);
+      expect(res.headers['x-pagination-total-count']).toBe(String(rows[0].n - opsera[0].n));
       expect(res.body.data[0]).toEqual(tokenBody({ id: created.body.id }));
       for (const item of res.body.data) expect(Object.keys(item).sort()).toEqual(Object.keys(tokenBody()).sort());
       const hashes = await t.sql<{ token_hash: string }>('select token_hash from api_token');
@@ -245,5 +271,169 @@ describe('API tokens (/api/v2/tokens)', () => {
       await t.http().get(PEOPLE).set(bearer(token)).expect(401);
       expect(await t.sql('select last_used_at from api_token where id = ?', [id])).toEqual([{ last_used_at: null }]);
     });
+  });
+
+  describe('lifetime (TOKEN_DEFAULT_TTL 90d, TOKEN_MAX_TTL 365d)', () => {
+    it('gives a token created without an expiry the default lifetime, stored as such', async () => {
+      const res = await create({ name: 'no-expiry', role: SiteRole.Viewer });
+      expect(res.status).toBe(201);
+      expect(res.body.expiresAt).toEqual(inAbout(90 * DAY));
+      const [row] = await t.sql<{ ms: number }>('select extract(epoch from expires_at)::float8 * 1000 as ms from api_token where id = ?', [
+        res.body.id,
+      ]);
+      expect(row.ms).toBe(new Date(res.body.expiresAt as string).getTime());
+    });
+
+    it('accepts exactly the maximum, as expiresIn and as expiresAt', async () => {
+      const relative = await create({ name: 'max', role: SiteRole.Viewer, expiresIn: '365d' });
+      expect(relative.status).toBe(201);
+      expect(relative.body.expiresAt).toEqual(inAbout(365 * DAY));
+      const absolute = await create({
+        name: 'max',
+        role: SiteRole.Viewer,
+        expiresAt: new Date(Date.now() + 365 * DAY - 60_000).toISOString(),
+      });
+      expect(absolute.status).toBe(201);
+    });
+
+    it('names the maximum in the 400', async () => {
+      const res = await create({ name: 'long', role: SiteRole.Viewer, expiresIn: '400d' });
+      expectCleanProblem(res, 400);
+      expect(res.body.errors).toEqual([{ field: 'expiresIn', message: 'must be at most 365d from now (TOKEN_MAX_TTL)' }]);
+    });
+  });
+
+  describe('createdBy and cascade revocation', () => {
+    /** Creates a token through the API with `parent`'s secret; returns its id and secret. */
+    async function child(parent: string, role: SiteRole, name: string): Promise<{ id: string; token: string }> {
+      const res = await t.http().post(TOKENS).set(bearer(parent)).send({ name, role });
+      expect([name, res.status]).toEqual([name, 201]);
+      return { id: res.body.id as string, token: res.body.token as string };
+    }
+    const works = async (token: string) => (await t.http().get(PEOPLE).set(bearer(token))).status;
+
+    it('records the creating token in createdBy, shown in detail and list, and null for tokens made outside the API', async () => {
+      const b = await child(t.tokens.admin, SiteRole.Administrator, 'b');
+      const c = await child(b.token, SiteRole.Viewer, 'c');
+      const detail = await t.http().get(`${TOKENS}/${c.id}`).set(auth);
+      expect(detail.status).toBe(200);
+      expect(detail.body).toEqual(tokenBody({ id: c.id, name: 'c', role: SiteRole.Viewer, createdBy: b.id }));
+      const list = await t.http().get(`${TOKENS}?per-page=1000`).set(auth);
+      const byId = new Map((list.body.data as { id: string; createdBy: string | null }[]).map((x) => [x.id, x.createdBy]));
+      expect([byId.get(b.id), byId.get(c.id), byId.get(adminId)]).toEqual([adminId, b.id, null]);
+      expect(await t.sql('select created_by from api_token where id = ?', [c.id])).toEqual([{ created_by: b.id }]);
+    });
+
+    it('revokes with ?cascade=true every token the revoked one created, transitively, in one transaction', async () => {
+      const b = await child(t.tokens.admin, SiteRole.Administrator, 'b');
+      const c = await child(b.token, SiteRole.Viewer, 'c');
+      const d = await child(b.token, SiteRole.Administrator, 'd');
+      const e = await child(d.token, SiteRole.PowerUser, 'e');
+      const sibling = await child(t.tokens.admin, SiteRole.Viewer, 'sibling');
+      const res = await t.http().delete(`${TOKENS}/${b.id}?cascade=true`).set(auth);
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+      for (const token of [b, c, d, e]) expect(await works(token.token)).toBe(401);
+      expect(await works(sibling.token)).toBe(200);
+      expect(await works(t.tokens.admin)).toBe(200);
+      // One statement: one transaction time for the whole tree.
+      const rows = await t.sql<{ at: string }>('select distinct revoked_at::text as at from api_token where id in (?, ?, ?, ?)', [
+        b.id,
+        c.id,
+        d.id,
+        e.id,
+      ]);
+      expect(rows).toHaveLength(1);
+      expect(await t.sql('select revoked_at from api_token where id = ?', [sibling.id])).toEqual([{ revoked_at: null }]);
+    });
+
+    it('reaches through a token revoked earlier without cascade', async () => {
+      const b = await child(t.tokens.admin, SiteRole.Administrator, 'b');
+      const c = await child(b.token, SiteRole.Administrator, 'c');
+      const d = await child(c.token, SiteRole.Viewer, 'd');
+      await t.http().delete(`${TOKENS}/${c.id}`).set(auth).expect(204);
+      expect(await works(d.token)).toBe(200);
+      await t.http().delete(`${TOKENS}/${b.id}?cascade=1`).set(auth).expect(204);
+      expect(await works(d.token)).toBe(401);
+    });
+
+    it.each(['false', '0', undefined])('revokes only the token itself with cascade=%p', async (cascade) => {
+      const b = await child(t.tokens.admin, SiteRole.Administrator, 'b');
+      const c = await child(b.token, SiteRole.Viewer, 'c');
+      const query = cascade === undefined ? '' : `?cascade=${cascade}`;
+      await t.http().delete(`${TOKENS}/${b.id}${query}`).set(auth).expect(204);
+      expect(await works(b.token)).toBe(401);
+      expect(await works(c.token)).toBe(200);
+    });
+
+    it('answers 400 naming cascade for a value other than true/false/1/0, revoking nothing', async () => {
+      const b = await child(t.tokens.admin, SiteRole.Administrator, 'b');
+      const res = await t.http().delete(`${TOKENS}/${b.id}?cascade=yes`).set(auth);
+      expectCleanProblem(res, 400);
+      expect(res.body).toEqual(
+        problem(400, 'validation-error', { errors: [{ field: 'cascade', message: 'must be true, false, 1 or 0' }] }),
+      );
+      expect(await works(b.token)).toBe(200);
+    });
+  });
+
+  describe('an Administrator is blind to Opsera Administrator tokens', () => {
+    let opsera: { id: string; token: string };
+    beforeAll(async () => {
+      opsera = await t.createToken(SiteRole.OpseraAdministrator, { name: 'opsera-only' });
+    });
+
+    it('leaves them out of its list, count and pagination headers', async () => {
+      const res = await t.http().get(`${TOKENS}?per-page=1000`).set(auth);
+      expect(res.status).toBe(200);
+      const roles = new Set((res.body.data as { role: string }[]).map((x) => x.role));
+      expect(roles.has(SiteRole.OpseraAdministrator)).toBe(false);
+      expect((res.body.data as { id: string }[]).some((x) => x.id === opsera.id)).toBe(false);
+      const [{ n }] = await t.sql<{ n: number }>("select count(*)::int as n from api_token where role <> 'Opsera Administrator'");
+      expect([res.body.count, res.headers['x-pagination-total-count']]).toEqual([n, String(n)]);
+    });
+
+    it('answers 404 for their detail and revocation, like an unknown id, and revokes nothing', async () => {
+      const view = await t.http().get(`${TOKENS}/${opsera.id}`).set(auth);
+      expectCleanProblem(view, 404);
+      expect(view.body).toEqual(problem(404, 'not-found', { instance: `${TOKENS}/${opsera.id}` }));
+      expect(view.body.detail).toBe(`No token with id ${opsera.id}.`);
+      for (const query of ['', '?cascade=true']) {
+        const revoke = await t.http().delete(`${TOKENS}/${opsera.id}${query}`).set(auth);
+        expectCleanProblem(revoke, 404);
+        expect(revoke.body.detail).toBe(`No token with id ${opsera.id}.`);
+      }
+      expect(await t.sql('select revoked_at from api_token where id = ?', [opsera.id])).toEqual([{ revoked_at: null }]);
+      expect((await t.http().get(PEOPLE).set(bearer(opsera.token))).status).toBe(200);
+    });
+
+    it('lets an Opsera Administrator see and manage them', async () => {
+      const as = bearer(t.tokens.opseraAdmin);
+      const list = await t.http().get(`${TOKENS}?per-page=1000`).set(as);
+      const [{ n }] = await t.sql<{ n: number }>('select count(*)::int as n from api_token');
+      expect(list.body.count).toBe(n);
+      expect((list.body.data as { id: string }[]).some((x) => x.id === opsera.id)).toBe(true);
+      expect((await t.http().get(`${TOKENS}/${opsera.id}`).set(as)).status).toBe(200);
+      expect((await t.http().delete(`${TOKENS}/${opsera.id}`).set(as)).status).toBe(204);
+    });
+  });
+});
+
+/** Its own app: createTestApp empties the worker's token table, so it runs after the tests above. */
+describe('API tokens with TOKEN_DEFAULT_TTL=1d and TOKEN_MAX_TTL=7d', () => {
+  let other: TestApp;
+  beforeAll(async () => {
+    other = await createTestApp({ TOKEN_DEFAULT_TTL: '1d', TOKEN_MAX_TTL: '7d' });
+  });
+  afterAll(() => other.close());
+
+  it('follows TOKEN_DEFAULT_TTL and TOKEN_MAX_TTL', async () => {
+    const as = bearer(other.tokens.admin);
+    const byDefault = await other.http().post(TOKENS).set(as).send({ name: 'short', role: SiteRole.Viewer });
+    expect(byDefault.status).toBe(201);
+    expect(byDefault.body.expiresAt).toEqual(inAbout(DAY));
+    const tooLong = await other.http().post(TOKENS).set(as).send({ name: 'long', role: SiteRole.Viewer, expiresIn: '8d' });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.errors).toEqual([{ field: 'expiresIn', message: 'must be at most 1w from now (TOKEN_MAX_TTL)' }]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,7 @@ describe('Graceful shutdown on SIGTERM', () => {
         // Ten lists of one token in flight below, above the default of 8 on purpose.
         TOKEN_CONCURRENCY: '16',
         SHUTDOWN_GRACE_MS: '15000',
+        BOOTSTRAP_TOKEN_FILE: join(dir, 'bootstrap-token'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,11 +91,14 @@ describe('Graceful shutdown on SIGTERM', () => {
     server.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => server?.once('exit', (code) => resolve(code)));
 
-    // The first start prints the bootstrap token once.
+    // Standard output is a pipe: the first start writes its token to the owner-only file, never to stdout.
+    const file = join(dir, 'bootstrap-token');
     const waitStart = Date.now();
-    while (!/ogm_[0-9A-Za-z]{36}/.test(stdout) && Date.now() - waitStart < 30_000) await sleep(100);
-    const token = /ogm_[0-9A-Za-z]{36}/.exec(stdout)?.[0] ?? '';
+    const written = () => (existsSync(file) ? /^ogm_[0-9A-Za-z]{36}$/.exec(readFileSync(file, 'utf8').trim())?.[0] : undefined);
+    while (!written() && Date.now() - waitStart < 30_000) await sleep(100);
+    const token = written() ?? '';
     expect(token).not.toBe('');
+    expect(stdout).not.toContain(token);
     while ((await get(port, '/health/ready', token)).status !== 200) await sleep(100);
 
     // Park requests in flight: they wait on a table lock held by the spec for 2 s.

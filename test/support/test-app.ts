@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
@@ -30,7 +31,10 @@ export interface TestApp {
   tokens: TestTokens;
   config: AppConfig;
   url: string;
-  /** Creates another token directly (bypassing the API). */
+  /**
+   * Creates another token directly (bypassing the API). `scopes: []` gives a token without any
+   * scope, as the database may still hold from before scopes could not be empty.
+   */
   createToken(
     role: SiteRole,
     options?: { scopes?: string[]; expiresAt?: Date | null; name?: string },
@@ -55,7 +59,10 @@ async function workerDatabaseUrl(): Promise<string> {
   return url.toString();
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const url = await workerDatabaseUrl();
   const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env, DATABASE_URL: url });
   const migrator = new MikroORM({ ...ormConfig(config, url), allowGlobalContext: true, logger: () => undefined });
@@ -65,16 +72,18 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   } finally {
     await migrator.close(true);
   }
-  const app = await createApp(config, url);
+  const app = await createApp(config, url, { logDestination: options.logDestination });
   await registerServedDocument(app);
   const orm = app.get(MikroORM);
   const createToken: TestApp['createToken'] = async (role, options = {}) => {
+    const noScope = options.scopes?.length === 0;
     const created = await new TokensService(orm.em.fork(), config).create({
       name: options.name ?? `test ${role}`,
       role,
-      scopes: options.scopes as never,
+      scopes: noScope ? undefined : (options.scopes as never),
       expiresAt: options.expiresAt ?? null,
     });
+    if (noScope) await orm.em.fork().getConnection().execute(`update api_token set scopes = '{}' where id = ?`, [created.id]);
     return { id: created.id, token: created.token };
   };
   const tokens: TestTokens = {

@@ -1,4 +1,4 @@
-import { redactUrl } from './logger.js';
+import { actingToken, redactUrl } from './logger.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -16,9 +16,37 @@ describe('redactUrl', () => {
     expect(redacted).not.toContain('ogm_b');
   });
 
+  it.each([
+    ['/v2/org-unit/view?access%2Dtoken=ogm_secret', '/v2/org-unit/view?access%2Dtoken=[redacted]'],
+    ['/v2/org-unit/view?access%2dtoken=ogm%5Fsecret&x=1', '/v2/org-unit/view?access%2dtoken=[redacted]&x=1'],
+    ['/x?q=ogm_secret', '/x?q=[redacted]'],
+    ['/x?q=a%20OGM_secret', '/x?q=[redacted]'],
+    ['/x?ogm_secret', '/x?[redacted]'],
+    ['/x?ogm_secret=1&b=2', '/x?[redacted]=1&b=2'],
+    ['/api/v2/tokens/ogm_secret', '/api/v2/tokens/[redacted]'],
+    ['/x;ogm_secret', '/x;[redacted]'],
+    ['/x?q=ogm%255Fsecret', '/x?q=[redacted]'],
+    ['/x#ogm_secret', '/x#[redacted]'],
+  ])('removes a token value wherever it is: %p', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+
   it('keeps URLs without credentials as they are', () => {
     expect(redactUrl('/api/v2/data/people?page=2&sort=-lastName')).toBe('/api/v2/data/people?page=2&sort=-lastName');
     expect(redactUrl('/x?mytoken=visible')).toBe('/x?mytoken=visible');
+    expect(redactUrl('/x?q=ogm&q=og_m%5')).toBe('/x?q=ogm&q=og_m%5');
     expect(redactUrl(undefined)).toBeUndefined();
+  });
+});
+
+describe('actingToken', () => {
+  it('names the authenticated token by id and name only', () => {
+    const user = { tokenId: 'a5c1', name: 'ci', role: 'Viewer', scopes: ['api'] };
+    expect(actingToken({ user })).toEqual({ tokenId: 'a5c1', tokenName: 'ci' });
+  });
+
+  it('gives nulls without an authenticated token', () => {
+    expect(actingToken({})).toEqual({ tokenId: null, tokenName: null });
+    expect(actingToken({ user: false })).toEqual({ tokenId: null, tokenName: null });
   });
 });

@@ -1,21 +1,77 @@
 import type { LoggerService } from '@nestjs/common';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
+import type { Principal } from '../auth/principal.js';
 
 /** Query parameters that can carry credentials; stripped from every logged URL. */
 const SECRET_PARAMS = /([?&])(access-token|access_token|token)=[^&#]*/gi;
+/** One path segment, query parameter name or value: the pieces a token value could hide in. */
+const URL_PART = /[^/?&=#;]+/g;
+const TOKEN_VALUE = /ogm_/i;
 
-export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(SECRET_PARAMS, '$1$2=[redacted]');
+/** Percent-decoding of ASCII only, repeated: enough to see an `ogm_` however it was encoded. */
+function decodeAscii(part: string): string {
+  let current = part;
+  for (let i = 0; i < 3; i++) {
+    const next = current.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
 
 /**
- * Structured JSON logs (pino, Fastify's own logger). Request lines carry the request id; the
- * Authorization header, cookies and token-bearing query parameters never reach a log line.
+ * The URL as logged: the values of token-bearing parameters, and every path segment, parameter
+ * name or value that holds a token value (`ogm_`, also percent-encoded, e.g. `?access%2Dtoken=ogm_…`
+ * under AUTH_COMPAT), are replaced by `[redacted]`.
  */
-export function createLogger(config: AppConfig): Logger {
-  return pino({
+export function redactUrl(url: string | undefined): string | undefined {
+  return url
+    ?.replace(SECRET_PARAMS, '$1$2=[redacted]')
+    .replace(URL_PART, (part) => (TOKEN_VALUE.test(decodeAscii(part)) ? '[redacted]' : part));
+}
+
+/**
+ * The token a request acted with, as logged: `tokenId` and `tokenName`, never the secret; both null
+ * without authentication. (Not under a `token` key: that one is censored wherever it appears.)
+ */
+export function actingToken(request: object): { tokenId: string | null; tokenName: string | null } {
+  const user = (request as { user?: Principal }).user;
+  return user && typeof user.tokenId === 'string' ? { tokenId: user.tokenId, tokenName: user.name } : { tokenId: null, tokenName: null };
+}
+
+/**
+ * Fastify's request log lines, made to name the acting token. One line per request, when it has
+ * been answered (`request completed`, or `request errored`): request id, method, redacted URL,
+ * client address, status, time taken and the acting token (`tokenId`, `tokenName`, null without
+ * one). Fastify's `incoming request` line is not written: it comes before authentication, so it
+ * could not name the token. Its `route not found` line goes through the URL redaction too.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {
+    // Before authentication: the completion line carries everything, the token included.
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const fields = { req: request, res: reply, responseTime: reply.elapsedTime, ...actingToken(request) };
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else reply.log.info(fields, 'request completed');
+  }
+
+  override routeNotFound(request: FastifyRequest): void {
+    request.log.info({ req: request }, 'route not found');
+  }
+}
+
+/**
+ * Structured JSON logs (pino, Fastify's own logger), on standard output unless a destination is
+ * given (tests). Request lines carry the request id and the acting token; the Authorization header,
+ * cookies and token values never reach a log line.
+ */
+export function createLogger(config: AppConfig, destination?: DestinationStream): Logger {
+  const options = {
     level: config.log.level,
     base: { service: 'organigram' },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -33,7 +89,8 @@ export function createLogger(config: AppConfig): Logger {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       err: pino.stdSerializers.err,
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's logger API over the same pino instance, so framework and app logs are JSON too. */

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../pagination/page.js';
 import { DeleteQueryDto } from '../http/delete-query.dto.js';
+import { FreeText } from '../validation/free-text.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToDate, ToUuid } from '../validation/validation.js';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -30,6 +31,7 @@ export function UuidField(options: { description: string; nullable?: boolean; ex
     IsOptional()(target, key);
     ToUuid()(target, key);
     IsString(UUID_MESSAGE)(target, key);
+    FreeText()(target, key);
     Matches(UUID_PATTERN, UUID_MESSAGE)(target, key);
   };
 }
@@ -44,6 +46,7 @@ export function RequiredUuidField(options: { description: string; example?: stri
     IsDefined({ message: 'is required' })(target, key);
     ToUuid()(target, key);
     IsString(UUID_MESSAGE)(target, key);
+    FreeText()(target, key);
     Matches(UUID_PATTERN, UUID_MESSAGE)(target, key);
   };
 }
@@ -60,6 +63,7 @@ export function TextField(options: { maxLength: number; description?: string; ex
     })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);
+    FreeText()(target, key);
     MaxLength(options.maxLength)(target, key);
   };
 }
@@ -113,6 +117,7 @@ export abstract class IndexRequestBase {
   @ApiPropertyOptional({ description: "Comma-separated fields, '-' for descending; the id breaks ties.", example: 'name', maxLength: 500 })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(500)
   sort?: string;
 
@@ -131,6 +136,7 @@ export class IdQueryDto {
   @ApiPropertyOptional({ type: String, maxLength: 64, description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(64)
   id?: string;
 }
@@ -140,6 +146,7 @@ export class OrgDeleteQueryDto extends DeleteQueryDto {
   @ApiPropertyOptional({ type: String, maxLength: 64, description: 'The id, for the ?id= form (dashed or 32 hex digits).' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(64)
   id?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { FreeText } from '../../common/validation/free-text.js';
 import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../common/org-api/org-api.dto.js';
 
 const EX = {
@@ -20,6 +21,7 @@ export class CreateOrgUnitDto {
 
   @ApiProperty({ maxLength: 200, example: 'HR' })
   @IsString()
+  @FreeText()
   @MaxLength(200)
   @Matches(/\S/, { message: 'must not be blank' })
   name!: string;

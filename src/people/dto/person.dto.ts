@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsDate, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { MAX_PER_PAGE, PageQueryDto } from '../../common/pagination/page.js';
+import { FreeText } from '../../common/validation/free-text.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToBoolean, ToDate } from '../../common/validation/validation.js';
 import { PERSON_LIMITS } from '../person.entity.js';
 
@@ -12,6 +13,7 @@ function OptionalText(example: string, description?: string) {
     ApiPropertyOptional({ type: String, example, maxLength: PERSON_LIMITS.text, nullable: true, description })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);
+    FreeText()(target, key);
     MaxLength(PERSON_LIMITS.text)(target, key);
   };
 }
@@ -24,18 +26,21 @@ export class CreatePersonDto {
     description: 'Unique regardless of case; stored as sent.',
   })
   @IsString()
+  @FreeText()
   @MaxLength(PERSON_LIMITS.email)
   @IsEmail({}, { message: 'must be a valid email address' })
   email!: string;
 
   @ApiProperty({ example: 'Ada', maxLength: PERSON_LIMITS.name })
   @IsString()
+  @FreeText()
   @MaxLength(PERSON_LIMITS.name)
   @Matches(/\S/, NOT_BLANK)
   firstName!: string;
 
   @ApiProperty({ example: 'Lovelace', maxLength: PERSON_LIMITS.name })
   @IsString()
+  @FreeText()
   @MaxLength(PERSON_LIMITS.name)
   @Matches(/\S/, NOT_BLANK)
   lastName!: string;
@@ -101,6 +106,7 @@ function Filter(example: string, description: string) {
     ApiPropertyOptional({ type: String, example, description, maxLength: PERSON_LIMITS.email })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);
+    FreeText()(target, key);
     MaxLength(PERSON_LIMITS.email)(target, key);
   };
 }
@@ -114,6 +120,7 @@ export class PeopleQueryDto extends PageQueryDto {
   })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(500)
   sort?: string;
 

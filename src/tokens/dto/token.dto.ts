@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ALL_SCOPES, Scope } from '../../common/auth/scopes.js';
 import { ALL_SITE_ROLES, SiteRole } from '../../common/auth/site-roles.js';
-import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME } from '../../common/validation/validation.js';
+import { FreeText } from '../../common/validation/free-text.js';
+import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME, ToBoolean } from '../../common/validation/validation.js';
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'hr-sync', maxLength: 100, description: 'What the token is for.' })
   @IsString()
+  @FreeText()
   @MinLength(1)
   @MaxLength(100)
   @Matches(/\S/, { message: 'must not be blank' })
@@ -16,9 +18,17 @@ export class CreateTokenDto {
   @IsIn(ALL_SITE_ROLES, { message: `must be one of: ${ALL_SITE_ROLES.join(', ')}` })
   role!: SiteRole;
 
-  @ApiPropertyOptional({ enum: ALL_SCOPES, isArray: true, maxItems: 10, default: [Scope.Api], description: 'Defaults to ["api"].' })
+  @ApiPropertyOptional({
+    enum: ALL_SCOPES,
+    isArray: true,
+    minItems: 1,
+    maxItems: 10,
+    default: [Scope.Api],
+    description: 'Defaults to ["api"]; never empty.',
+  })
   @IsOptional()
   @IsArray()
+  @ArrayMinSize(1, { message: 'must hold at least one scope' })
   @ArrayMaxSize(10)
   @IsIn(ALL_SCOPES, { each: true, message: `each value must be one of: ${ALL_SCOPES.join(', ')}` })
   scopes?: Scope[];
@@ -26,10 +36,13 @@ export class CreateTokenDto {
   @ApiPropertyOptional({
     ...DATE_INPUT_DOC,
     example: '2027-01-01T00:00:00.000Z',
-    description: `Absolute expiry. Exclusive with expiresIn. ${DATE_TIME_INPUT_FORMS}`,
+    description:
+      'Absolute expiry, in the future and at most TOKEN_MAX_TTL (default 365d) from now. Exclusive with expiresIn. ' +
+      `Without either, the token expires after TOKEN_DEFAULT_TTL (default 90d). ${DATE_TIME_INPUT_FORMS}`,
   })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(35)
   @Matches(ISO_DATE_TIME, { message: 'must be an ISO 8601 date-time' })
   expiresAt?: string;
@@ -37,12 +50,26 @@ export class CreateTokenDto {
   @ApiPropertyOptional({
     maxLength: 7,
     example: '30d',
-    description: 'Relative expiry: a number and s, m, h, d or w. Exclusive with expiresAt.',
+    description: 'Relative expiry: a number and s, m, h, d or w, at most TOKEN_MAX_TTL (default 365d). Exclusive with expiresAt.',
   })
   @IsOptional()
   @IsString()
+  @FreeText()
   @Matches(/^\d{1,6}[smhdw]$/, { message: 'must be a duration such as 30d, 12h or 15m' })
   expiresIn?: string;
+}
+
+/** Query of DELETE /api/v2/tokens/{id}. */
+export class RevokeTokenQueryDto {
+  @ApiPropertyOptional({
+    type: Boolean,
+    example: false,
+    description: 'Also revoke every token this one created, and the tokens those created, and so on (true/false/1/0).',
+  })
+  @IsOptional()
+  @ToBoolean()
+  @IsBoolean({ message: 'must be true, false, 1 or 0' })
+  cascade?: boolean;
 }
 
 export class TokenDto {
@@ -51,10 +78,24 @@ export class TokenDto {
   @ApiProperty({ enum: ALL_SITE_ROLES, example: SiteRole.PowerUser }) role!: SiteRole;
   @ApiProperty({ enum: ALL_SCOPES, isArray: true, maxItems: 10, example: [Scope.Api] }) scopes!: Scope[];
   @ApiProperty({ example: '2026-11-22T10:00:00.000Z' }) createdAt!: string;
-  @ApiProperty({ nullable: true, type: String, example: null }) expiresAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2027-02-20T10:00:00.000Z',
+    description: 'Every new token expires; null only for tokens created before lifetimes existed.',
+  })
+  expiresAt!: string | null;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'Updated at most about once a minute.' })
   lastUsedAt!: string | null;
   @ApiProperty({ nullable: true, type: String, example: null }) revokedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    example: null,
+    description: 'Id of the token that created this one; null for the CLI, the first-start token and older tokens.',
+  })
+  createdBy!: string | null;
 }
 
 export class CreatedTokenDto extends TokenDto {

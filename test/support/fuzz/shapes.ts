@@ -78,6 +78,7 @@ const TOKEN: Record<string, FieldType> = {
   expiresAt: 'date?',
   lastUsedAt: 'date?',
   revokedAt: 'date?',
+  createdBy: 'uuid?',
 };
 
 export const ENTITY_SHAPES = {

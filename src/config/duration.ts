@@ -10,3 +10,11 @@ export function parseDuration(value: string): number | undefined {
   const ms = Number(match[1]) * UNITS[match[2]];
   return ms > 0 && ms <= MAX_DURATION_MS ? ms : undefined;
 }
+
+/** The shortest exact spelling of a duration in the {@link parseDuration} syntax: 31536000000 -> "365d". */
+export function formatDuration(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    if (ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  }
+  return `${Math.ceil(ms / 1000)}s`;
+}

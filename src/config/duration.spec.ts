@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -14,5 +14,19 @@ describe('parseDuration', () => {
 
   it.each(['', '0d', '30', 'd', '30 days', '1.5h', '-1d', '30D', '1234567d', '1y'])('refuses %p', (input) => {
     expect(parseDuration(input)).toBeUndefined();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [31_536_000_000, '365d'],
+    [7_776_000_000, '90d'],
+    [86_400_000, '1d'],
+    [1_209_600_000, '2w'],
+    [3_600_000, '1h'],
+    [90_000, '90s'],
+  ])('spells %p as %p, which parses back', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });
