@@ -114,11 +114,17 @@ describe('Inputs real clients send: [] bodies and 4HSE dates (contract 4.1)', ()
   });
 
   it('reads a 4HSE date as UTC on a token expiresAt', async () => {
-    const res = await t.http().post('/api/v2/tokens').set(write).send({ name: 'dated', role: 'Viewer', expiresAt: '2999-01-01 12:00:00' });
+    // Within TOKEN_MAX_TTL (365 days by default): noon UTC, 30 days from today.
+    const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const res = await t
+      .http()
+      .post('/api/v2/tokens')
+      .set(write)
+      .send({ name: 'dated', role: 'Viewer', expiresAt: `${day} 12:00:00` });
     expect(res.status).toBe(201);
-    expect(res.body.expiresAt).toBe('2999-01-01T12:00:00.000Z');
+    expect(res.body.expiresAt).toBe(`${day}T12:00:00.000Z`);
     const [row] = await t.sql<{ expires_at: string }>('select expires_at from api_token where id = ?', [res.body.id]);
-    expect(new Date(row.expires_at).toISOString()).toBe('2999-01-01T12:00:00.000Z');
+    expect(new Date(row.expires_at).toISOString()).toBe(`${day}T12:00:00.000Z`);
   });
 
   it.each([
