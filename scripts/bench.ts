@@ -12,16 +12,18 @@ import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-confi
 import { prepareDatabase } from '../src/database/prepare.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { harnessOrm, inSeedTransaction, openBenchDatabase, sqlOn, type BenchDatabase } from './bench/database.js';
-import { preflight, runLoad, type LoadTarget } from './bench/load.js';
-import { OPERATIONS, TIMED_OPERATIONS } from './bench/operations.js';
+import { answerOf, preflight, runLoad, type Answer, type LoadTarget } from './bench/load.js';
+import { CREATED_EMAIL_DOMAIN, OPERATIONS, TIMED_OPERATIONS } from './bench/operations.js';
 import { org } from './bench/org.dataset.js';
-import { people } from './bench/people.dataset.js';
+import { people, setPeople } from './bench/people.dataset.js';
+import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
 import { formatReport, writeReport, type BenchReport, type DatasetReport } from './bench/report.js';
 import { runTimed } from './bench/timed.js';
 import {
   Fixtures,
   type Dataset,
   type LoadSettings,
+  type Comparison,
   type Operation,
   type OperationResult,
   type RunSummary,
@@ -46,6 +48,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --runs N               runs of each timed operation (default 3)
   --reseed               rewrite the bench data even when it is already there
   --only TEXT            only the operations whose name contains TEXT (repeatable)
+  --reference            also start the reference server (Fastify + pg, scripts/bench/reference-server.ts) and
+                         measure it and the service alternately on the operations it answers (only those)
+  --rounds N             with --reference: rounds of service and reference runs per operation (default 1)
+  --people N             people to seed (default 100000; another count reseeds)
   --help
 Database: organigram_bench on the server of BENCH_DATABASE_URL, else DATABASE_URL, else an embedded
 PostgreSQL of its own (.data/bench-postgres, port 54339). The application settings (DB_POOL_MAX, ...)
@@ -59,6 +65,9 @@ interface Options extends LoadSettings {
   readonly timed: readonly TimedOperation[];
   /** Runs of each timed operation. */
   readonly runs: number;
+  readonly reference: boolean;
+  readonly rounds: number;
+  readonly people: number;
 }
 
 function fail(message: string): never {
@@ -86,6 +95,9 @@ function parseOptions(args: string[]): Options {
         connections: { type: 'string' },
         runs: { type: 'string' },
         reseed: { type: 'boolean', default: false },
+        reference: { type: 'boolean', default: false },
+        rounds: { type: 'string' },
+        people: { type: 'string' },
         only: { type: 'string', multiple: true },
         help: { type: 'boolean', default: false },
       },
@@ -100,8 +112,8 @@ function parseOptions(args: string[]): Options {
   }
   const only = (values.only ?? []).map((o) => o.toLowerCase());
   const selected = (o: { name: string }) => only.length === 0 || only.some((text) => o.name.toLowerCase().includes(text));
-  const operations = OPERATIONS.filter(selected);
-  const timed = TIMED_OPERATIONS.filter(selected);
+  const operations = OPERATIONS.filter((o) => selected(o) && (!values.reference || o.reference));
+  const timed = values.reference ? [] : TIMED_OPERATIONS.filter(selected);
   if (operations.length + timed.length === 0) fail(`--only matches no operation\n${USAGE}`);
   return {
     duration: whole(values.duration, '--duration', 10, 1, 3600),
@@ -111,6 +123,9 @@ function parseOptions(args: string[]): Options {
     operations,
     timed,
     runs: whole(values.runs, '--runs', 3, 1, 100),
+    reference: values.reference,
+    rounds: whole(values.rounds, '--rounds', 1, 1, 20),
+    people: whole(values.people, '--people', 100_000, 1000, 10_000_000),
   };
 }
 
@@ -168,6 +183,7 @@ async function prepareData(
   try {
     await prepareDatabase(orm, config);
     const sql = sqlOn(orm.em);
+    await deleteCreatedPeople(sql);
     const fixtures = new Fixtures();
     const reports: DatasetReport[] = [];
     const reseeded = new Set<Dataset<unknown>>();
@@ -200,6 +216,11 @@ async function prepareData(
   }
 }
 
+/** The people the create operation made (this run's or an interrupted run's). */
+async function deleteCreatedPeople(sql: ReturnType<typeof sqlOn>): Promise<void> {
+  await sql('delete from person where lower(email) like ?', [`%@${CREATED_EMAIL_DOMAIN}`]);
+}
+
 function describeRun(run: RunSummary): string {
   const failures = run.non2xx + run.errors > 0 ? `, ${run.non2xx} non-2xx, ${run.errors} errors` : '';
   return `${run.requestsPerSecond} req/s, p50 ${run.latencyMs.p50 ?? '-'} ms, p99 ${run.latencyMs.p99 ?? '-'} ms${failures}`;
@@ -218,32 +239,141 @@ const NO_RUN: RunSummary = {
   loadAverage: 0,
 };
 
-async function measure(
+/**
+ * Sends the same request (for the create: two of the same shape, different emails) to both servers
+ * and compares status, pagination headers, Location and JSON body; fields that differ by nature
+ * (a new person's id, email and timestamps) are set aside. Returns what differs, or undefined.
+ */
+async function sameAnswers(
+  service: LoadTarget,
+  reference: LoadTarget,
+  operation: Operation,
+  fixtures: Fixtures,
+): Promise<string | undefined> {
+  const next = operation.vary?.(fixtures) ?? (() => ({ path: operation.path, body: operation.body }));
+  const variant = next();
+  const a = await answerOf(service, operation, variant);
+  const b = await answerOf(
+    reference,
+    operation,
+    operation.method === 'POST' && operation.reference && operation.expectedStatus === 201 ? next() : variant,
+  );
+  const masked = (answer: Answer) => {
+    if (operation.expectedStatus !== 201) return answer;
+    const { id: _id, email: _email, createdAt: _c, updatedAt: _u, ...rest } = answer.body as Record<string, unknown>;
+    return { ...answer, headers: { ...answer.headers, location: answer.headers.location ? 'set' : null }, body: rest };
+  };
+  const [x, y] = [JSON.stringify(masked(a)), JSON.stringify(masked(b))];
+  if (x === y) return undefined;
+  let at = 0;
+  while (at < x.length && x[at] === y[at]) at++;
+  return `from character ${at}: service ${x.slice(Math.max(0, at - 40), at + 80)} / reference ${y.slice(Math.max(0, at - 40), at + 80)}`;
+}
+
+interface Measured {
+  readonly first: { status: number; body: string };
+  readonly warmup: RunSummary;
+  readonly measured: RunSummary;
+}
+
+async function measureOn(
   target: LoadTarget,
+  label: string,
   operation: Operation,
   fixtures: Fixtures,
   options: Options,
   signal: AbortSignal,
-): Promise<OperationResult> {
+): Promise<Measured> {
   const first = await preflight(target, operation, fixtures);
-  const firstOk = first.status >= 200 && first.status < 300;
-  if (!firstOk) log(`${operation.name}: the first request answered ${first.status}: ${first.body}`);
-  log(`${operation.name}: ${options.warmup} s warm-up, then ${options.duration} s measured`);
+  if (!statusOk(operation, first.status)) log(`${label}: the first request answered ${first.status}: ${first.body}`);
+  log(`${label}: ${options.warmup} s warm-up, then ${options.duration} s measured`);
   const warmup =
     options.warmup > 0
       ? await runLoad(target, operation, fixtures, { seconds: options.warmup, connections: options.connections }, signal)
       : NO_RUN;
   const measured = await runLoad(target, operation, fixtures, { seconds: options.duration, connections: options.connections }, signal);
-  log(`${operation.name}: ${describeRun(measured)}`);
-  const clean = (run: RunSummary) => run.non2xx === 0 && run.errors === 0;
+  log(`${label}: ${describeRun(measured)}`);
+  return { first, warmup, measured };
+}
+
+function statusOk(operation: Operation, status: number): boolean {
+  return operation.expectedStatus === undefined ? status >= 200 && status < 300 : status === operation.expectedStatus;
+}
+
+const clean = (run: RunSummary) => run.non2xx === 0 && run.errors === 0;
+const cleanMeasure = (operation: Operation, m: Measured) =>
+  statusOk(operation, m.first.status) && clean(m.measured) && clean(m.warmup) && m.measured.responses > 0;
+
+function middle(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const m = Math.floor(known.length / 2);
+  return Math.round((known.length % 2 === 1 ? known[m] : (known[m - 1] + known[m]) / 2) * 100) / 100;
+}
+
+const medianOf = (runs: readonly RunSummary[]) => ({
+  requestsPerSecond: middle(runs.map((r) => r.requestsPerSecond)) ?? 0,
+  p50: middle(runs.map((r) => r.latencyMs.p50)),
+  p99: middle(runs.map((r) => r.latencyMs.p99)),
+});
+
+async function measure(
+  target: LoadTarget,
+  reference: LoadTarget | undefined,
+  operation: Operation,
+  fixtures: Fixtures,
+  options: Options,
+  signal: AbortSignal,
+): Promise<OperationResult> {
+  const base = { operation: operation.name, method: operation.method, path: operation.path };
+  if (!reference || !operation.reference) {
+    const m = await measureOn(target, operation.name, operation, fixtures, options, signal);
+    return { ...base, ok: cleanMeasure(operation, m), preflight: statusOk(operation, m.first.status) ? null : m.first, ...m };
+  }
+  const mismatch = await sameAnswers(target, reference, operation, fixtures);
+  if (mismatch) log(`${operation.name}: the service and the reference answer differently: ${mismatch}`);
+  // Alternated: service then reference in odd rounds, reference then service in even ones, so that
+  // neither always runs first (on a shared machine the load drifts from one minute to the next).
+  const service: Measured[] = [];
+  const ref: Measured[] = [];
+  for (let round = 1; round <= options.rounds && !signal.aborted; round++) {
+    const order = round % 2 === 1 ? (['service', 'reference'] as const) : (['reference', 'service'] as const);
+    for (const which of order) {
+      if (signal.aborted) break;
+      const label = `${operation.name} [${which}${options.rounds > 1 ? `, round ${round}` : ''}]`;
+      const m = await measureOn(which === 'service' ? target : reference, label, operation, fixtures, options, signal);
+      (which === 'service' ? service : ref).push(m);
+    }
+  }
+  const serviceMedian = medianOf(service.map((m) => m.measured));
+  const referenceMedian = medianOf(ref.map((m) => m.measured));
+  const comparison: Comparison = {
+    service: service.map((m) => m.measured),
+    reference: ref.map((m) => m.measured),
+    serviceMedian,
+    referenceMedian,
+    ratio:
+      referenceMedian.requestsPerSecond > 0
+        ? Math.round((serviceMedian.requestsPerSecond / referenceMedian.requestsPerSecond) * 100) / 100
+        : null,
+    referenceOk: mismatch === undefined && ref.length > 0 && ref.every((m) => cleanMeasure(operation, m)),
+    sameAnswer: mismatch ?? null,
+  };
+  // The service's round closest to its median stands for it in the usual columns.
+  const representative =
+    [...service].sort(
+      (a, b) =>
+        Math.abs(a.measured.requestsPerSecond - serviceMedian.requestsPerSecond) -
+        Math.abs(b.measured.requestsPerSecond - serviceMedian.requestsPerSecond),
+    )[0] ?? service[0];
+  const firstBad = service.find((m) => !statusOk(operation, m.first.status))?.first ?? null;
   return {
-    operation: operation.name,
-    method: operation.method,
-    path: operation.path,
-    ok: firstOk && clean(measured) && clean(warmup) && measured.responses > 0,
-    preflight: firstOk ? null : first,
-    warmup,
-    measured,
+    ...base,
+    ok: service.length > 0 && service.every((m) => cleanMeasure(operation, m)),
+    preflight: firstBad,
+    warmup: representative?.warmup ?? NO_RUN,
+    measured: representative?.measured ?? NO_RUN,
+    comparison,
   };
 }
 
@@ -263,6 +393,8 @@ async function main(): Promise<number> {
   const db = await openBenchDatabase(process.env, root).catch((error: Error) => fail(error.message));
   log(`database ${db.description} (${db.source === 'embedded' ? 'embedded PostgreSQL' : db.source})`);
   let app: NestFastifyApplication | undefined;
+  let referenceServer: ReferenceServer | undefined;
+  setPeople(options.people);
   try {
     const config = appConfig(db.url);
     const data = await prepareData(config, db, datasets, options.reseed);
@@ -277,6 +409,12 @@ async function main(): Promise<number> {
     const token = await new TokensService(orm.em.fork(), config).create({ name: BENCH_TOKEN_NAME, role: SiteRole.OpseraAdministrator });
     const target: LoadTarget = { origin: `http://127.0.0.1:${address.port}`, token: token.token };
     log(`application listening on ${target.origin}`);
+    let reference: LoadTarget | undefined;
+    if (options.reference) {
+      referenceServer = await startReferenceServer(db.url, config.database.poolMax);
+      reference = { origin: referenceServer.origin, token: token.token };
+      log(`reference server (Fastify + pg, pool of ${config.database.poolMax}) listening on ${reference.origin}`);
+    }
 
     const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
     const results: OperationResult[] = [];
@@ -284,7 +422,7 @@ async function main(): Promise<number> {
     try {
       for (const operation of options.operations) {
         if (abort.signal.aborted) break;
-        results.push(await measure(target, operation, data.fixtures, options, abort.signal));
+        results.push(await measure(target, reference, operation, data.fixtures, options, abort.signal));
       }
       if (options.timed.length > 0 && !abort.signal.aborted) {
         // The harness's own pool prepares and checks the rows, so the application's pool only serves the request.
@@ -301,6 +439,7 @@ async function main(): Promise<number> {
       }
     } finally {
       await orm.em.fork().getConnection().execute('delete from api_token where id = ?', [token.id]);
+      await deleteCreatedPeople(sqlOn(orm.em.fork()));
     }
     if (abort.signal.aborted) {
       log('interrupted: no results written');
@@ -336,12 +475,13 @@ async function main(): Promise<number> {
       datasets: data.datasets,
       results,
       timed,
-      ok: results.every((r) => r.ok) && timed.every((t) => t.ok),
+      ok: results.every((r) => r.ok && (r.comparison?.referenceOk ?? true)) && timed.every((t) => t.ok),
     };
     process.stdout.write(`\n${formatReport(report)}\n`);
     process.stdout.write(`\nresults: ${writeReport(root, report)}\n`);
     return report.ok ? 0 : 1;
   } finally {
+    await referenceServer?.close().catch((error: Error) => log(`error while closing the reference server: ${error.message}`));
     await app?.close().catch((error: Error) => log(`error while closing the application: ${error.message}`));
     await db.close().catch((error: Error) => log(`error while stopping the database: ${error.message}`));
   }

@@ -35,6 +35,44 @@ export async function preflight(target: LoadTarget, operation: Operation, fixtur
   return { status: response.status, body: (await response.text()).slice(0, 300) };
 }
 
+/** What the service and the reference must both answer alike: status, pagination headers, body (JSON). */
+export interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | null>>;
+  readonly body: unknown;
+}
+
+const COMPARED_HEADERS = [
+  'content-type',
+  'x-pagination-current-page',
+  'x-pagination-page-count',
+  'x-pagination-per-page',
+  'x-pagination-total-count',
+  'link',
+  'location',
+];
+
+/** Sends `variant` once to `target` and reads the answer the comparison looks at. */
+export async function answerOf(target: LoadTarget, operation: Operation, variant: RequestVariant): Promise<Answer> {
+  const response = await fetch(`${target.origin}${variant.path}`, {
+    method: operation.method,
+    headers: headersFor(operation, target.token),
+    body: variant.body === undefined ? undefined : JSON.stringify(variant.body),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: compared as text
+  }
+  return {
+    status: response.status,
+    headers: Object.fromEntries(COMPARED_HEADERS.map((h) => [h, response.headers.get(h)?.replace(/;\s*charset=utf-8/i, '') ?? null])),
+    body,
+  };
+}
+
 /** Nearest-rank percentile of ascending `sorted`. */
 function percentile(sorted: Float64Array, p: number): number | null {
   if (sorted.length === 0) return null;

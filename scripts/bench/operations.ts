@@ -11,22 +11,79 @@ function pick<T>(values: readonly T[]): T {
  * Every operation the benchmark measures under load, in report order. Each one is authenticated with
  * an Opsera Administrator token; any answer other than 2xx marks its run as failed.
  */
+/** Domain of the people the create operation (d) makes; the harness deletes them before and after a run. */
+export const CREATED_EMAIL_DOMAIN = 'created.bench.example.com';
+
+let created = 0;
+/** Unique per process and request: autocannon's setupRequest runs once per request sent. */
+const runTag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
 export const OPERATIONS: readonly Operation[] = [
   {
+    // (a) of issue 10
     name: 'person by email',
     method: 'GET',
     path: '/api/v2/data/people/{email}',
     datasets: [people],
+    reference: true,
     vary: (fixtures) => {
       const { emails } = fixtures.get(people);
       return () => ({ path: `/api/v2/data/people/${encodeURIComponent(pick(emails))}` });
     },
   },
   {
+    // (b) of issue 10
+    name: 'people list, sort lastName',
+    method: 'GET',
+    path: '/api/v2/data/people?per-page=100&sort=lastName',
+    datasets: [people],
+    reference: true,
+  },
+  {
+    // (c) of issue 10
+    name: 'org-person index by unit, per-page 20',
+    method: 'POST',
+    path: '/v2/org-person/index',
+    datasets: [org],
+    reference: true,
+    vary: (fixtures) => {
+      const { unitsWithAssignments } = fixtures.get(org);
+      return () => ({ path: '/v2/org-person/index', body: { filter: { org_unit_id: pick(unitsWithAssignments) }, 'per-page': 20 } });
+    },
+  },
+  {
+    // (e) of issue 10: offset 90,000 (needs at least 90,100 active people: the default 100,000 have 97,000).
+    name: 'people list, page 901',
+    method: 'GET',
+    path: '/api/v2/data/people?per-page=100&page=901',
+    datasets: [people],
+    reference: true,
+  },
+  {
     name: 'people list, first page',
     method: 'GET',
     path: '/api/v2/data/people?per-page=100',
     datasets: [people],
+  },
+  {
+    // (d) of issue 10: every request a new person (deleted again by the harness). After the lists: the
+    // people still being created when a run stops would change their counts between two answers.
+    name: 'person create',
+    method: 'POST',
+    path: '/api/v2/data/people',
+    datasets: [people],
+    reference: true,
+    expectedStatus: 201,
+    vary: () => () => ({
+      path: '/api/v2/data/people',
+      body: {
+        email: `p${runTag}-${++created}@${CREATED_EMAIL_DOMAIN}`,
+        firstName: 'Created',
+        lastName: 'Bench',
+        department: 'Engineering',
+        team: 'Platform',
+      },
+    }),
   },
   {
     // The security review's slow search: a 254-character q (1.3-1.8 s before the trigram indexes).

@@ -1,4 +1,4 @@
-import { PEOPLE, people } from './people.dataset.js';
+import { externalIdDigits, PEOPLE, people } from './people.dataset.js';
 import type { Dataset, Sql } from './types.js';
 
 /**
@@ -91,7 +91,7 @@ const INSERT_UNITS = `
  * the ORG_ROLES roles; 4% (x % 25 = 7) historicized 1 to 700 days ago; 60% of the others with a
  * valid_from in the past, the rest unbounded.
  */
-const INSERT_ASSIGNMENTS = `
+const insertAssignments = () => `
   with slots as (
     select m.id as unit_id, x, md5('organigram-bench-org-person-' || x) as h
       from bench_org_unit_map m
@@ -118,7 +118,7 @@ const INSERT_ASSIGNMENTS = `
     now() - make_interval(days => (d.x % 1000)::int),
     now() - make_interval(days => (d.x % 1000)::int)
   from dated d
-    join person pe on pe.external_id = 'E-' || lpad(d.person_n::text, 6, '0')
+    join person pe on pe.external_id = 'E-' || lpad(d.person_n::text, ${externalIdDigits()}, '0')
     left join org_role r on d.u1 >= 0.1 and r.project_id is null
       and r.code = 'BR' || lpad((1 + floor((d.u1 - 0.1) / 0.9 * ${ORG_ROLES}))::int::text, 2, '0')`;
 
@@ -134,7 +134,7 @@ const INSERT_ROLES = `
 async function insertProjects(sql: Sql, projects: readonly number[]): Promise<void> {
   for (const statement of unitMapSql(projects)) await sql(statement);
   await sql(INSERT_UNITS);
-  await sql(INSERT_ASSIGNMENTS);
+  await sql(insertAssignments());
 }
 
 /** What {@link rebuildDeleteBranch} made. */

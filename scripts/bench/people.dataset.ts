@@ -1,7 +1,21 @@
 import type { Dataset, Sql } from './types.js';
 
-/** People seeded; every email is person<n>@bench.example.com, n = 1..PEOPLE (case varies, see below). */
-export const PEOPLE = 100_000;
+/**
+ * People seeded; every email is person<n>@bench.example.com, n = 1..PEOPLE (case varies, see below).
+ * 100,000 unless `--people N` (setPeople) says otherwise, before anything is seeded.
+ */
+export let PEOPLE = 100_000;
+
+/** Sets the number of people to seed (`--people N`); 7919 (the org dataset's stride) must stay prime to it. */
+export function setPeople(n: number): void {
+  if (!Number.isInteger(n) || n < 1000 || n % 7919 === 0) throw new Error(`cannot seed ${n} people`);
+  PEOPLE = n;
+}
+
+/** Digits of the external ids E-000001...: 6, or more from 1,000,000 people on. */
+export function externalIdDigits(): number {
+  return Math.max(6, String(PEOPLE).length);
+}
 /** Real emails the operations draw from: a tenth of the table, chosen deterministically. */
 const SAMPLE_EMAILS = 10_000;
 
@@ -62,7 +76,7 @@ function textArray(values: readonly string[]): string {
  * uniform numbers u1..u4 in [0, 1), so the data is the same on every seed (except the random ids) and
  * no two columns move in lockstep.
  */
-const INSERT_PEOPLE = `
+const insertPeople = () => `
   with lists as (
     select ${textArray(FIRST_NAMES)} as first_names, ${textArray(LAST_NAMES)} as last_names,
            ${textArray(DEPARTMENTS)} as departments, ${textArray(TEAMS)} as teams,
@@ -104,7 +118,7 @@ const INSERT_PEOPLE = `
     d.first_name,
     d.last_name,
     case when d.n % 20 = 0 then null else d.first_name || ' ' || d.last_name end,
-    'E-' || lpad(d.n::text, 6, '0'),
+    'E-' || lpad(d.n::text, ${externalIdDigits()}, '0'),
     d.organizations[1 + floor(power(d.u4, 2) * cardinality(d.organizations))::int],
     d.businesses[1 + (d.department_index - 1) % cardinality(d.businesses)],
     d.departments[d.department_index],
@@ -127,7 +141,9 @@ interface Counts {
 
 export const people: Dataset<PeopleFixtures> = {
   name: 'people',
-  description: `${PEOPLE.toLocaleString('en-US')} people (person<n>@bench.example.com, some mixed case), ${DEPARTMENTS.length} departments, ${TEAMS.length} teams, ~3% no longer valid`,
+  get description() {
+    return `${PEOPLE.toLocaleString('en-US')} people (person<n>@bench.example.com, some mixed case), ${DEPARTMENTS.length} departments, ${TEAMS.length} teams, ~3% no longer valid`;
+  },
   dependsOn: [],
 
   async isSeeded(sql: Sql): Promise<boolean> {
@@ -140,7 +156,7 @@ export const people: Dataset<PeopleFixtures> = {
   async seed(sql: Sql): Promise<void> {
     // cascade: rows of later datasets that reference people go too; they are reseeded after this one.
     await sql('truncate person cascade');
-    await sql(INSERT_PEOPLE);
+    await sql(insertPeople());
   },
 
   async count(sql: Sql): Promise<number> {

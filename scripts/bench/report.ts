@@ -98,6 +98,7 @@ export function formatReport(report: BenchReport): string {
     );
   }
 
+  lines.push(...formatComparison(report.results));
   lines.push(...formatTimed(report.timed));
 
   for (const r of report.results.filter((x) => !x.ok)) {
@@ -112,6 +113,42 @@ export function formatReport(report: BenchReport): string {
     lines.push(`FAILED ${r.operation}: ${parts.join('; ')}. Its figures are not a valid measurement.`);
   }
   return lines.join('\n');
+}
+
+/** With --reference: the service against the reference server, per operation (medians of the rounds). */
+function formatComparison(results: readonly OperationResult[]): string[] {
+  const compared = results.filter((r) => r.comparison !== undefined);
+  if (compared.length === 0) return [];
+  const rounds = Math.max(...compared.map((r) => r.comparison!.service.length));
+  const header = ['operation', 'service req/s', 'p50 ms', 'p99 ms', 'reference req/s', 'p50 ms', 'p99 ms', 'service / reference'];
+  const rows = compared.map((r) => {
+    const c = r.comparison!;
+    return [
+      r.operation,
+      fixed(c.serviceMedian.requestsPerSecond, 1),
+      fixed(c.serviceMedian.p50, 2),
+      fixed(c.serviceMedian.p99, 2),
+      fixed(c.referenceMedian.requestsPerSecond, 1),
+      fixed(c.referenceMedian.p50, 2),
+      fixed(c.referenceMedian.p99, 2),
+      `${fixed(c.ratio, 2)}${r.ok && c.referenceOk ? '' : ' FAILED'}`,
+    ];
+  });
+  const lines = [
+    '',
+    `Service against the reference (Fastify + pg, scripts/bench/reference-server.ts), measured alternately, ` +
+      `${rounds} round${rounds > 1 ? 's (medians)' : ''}:`,
+    table(header, rows, new Set([1, 2, 3, 4, 5, 6, 7])),
+  ];
+  for (const r of compared.filter((x) => !x.comparison!.referenceOk)) {
+    const bad = r.comparison!.reference.find((run) => run.non2xx + run.errors > 0);
+    if (r.comparison!.sameAnswer) lines.push(`FAILED ${r.operation}: the reference answers differently, ${r.comparison!.sameAnswer}`);
+    else
+      lines.push(
+        `FAILED ${r.operation} on the reference: ${bad ? `${bad.non2xx} non-2xx (${statusList(bad)}), ${bad.errors} errors` : 'no clean run'}.`,
+      );
+  }
+  return lines;
 }
 
 /** One table per timed operation: a row per run, then the median. */

@@ -68,6 +68,10 @@ export interface Operation {
    * request's path (and body). Runs on autocannon's hot path: keep it to an array pick and a string.
    */
   readonly vary?: (fixtures: Fixtures) => () => RequestVariant;
+  /** True when the reference server (scripts/bench/reference-server.ts) answers it too: measured by --reference. */
+  readonly reference?: boolean;
+  /** Expected status of every answer (default: any 2xx). */
+  readonly expectedStatus?: number;
 }
 
 /** What one run of a timed operation acts on, made fresh before the run. */
@@ -148,6 +152,26 @@ export interface OperationResult {
   readonly preflight: { readonly status: number; readonly body: string } | null;
   readonly warmup: RunSummary;
   readonly measured: RunSummary;
+  /**
+   * With --reference: each round's measured runs of the service and of the reference (alternated:
+   * service first in odd rounds, reference first in even ones); `measured` above is the service's
+   * median round. Absent without --reference or for an operation the reference does not answer.
+   */
+  readonly comparison?: Comparison;
+}
+
+export interface Comparison {
+  readonly service: readonly RunSummary[];
+  readonly reference: readonly RunSummary[];
+  /** Median over the rounds of the reference's req/s, p50 and p99. */
+  readonly referenceMedian: { readonly requestsPerSecond: number; readonly p50: number | null; readonly p99: number | null };
+  readonly serviceMedian: { readonly requestsPerSecond: number; readonly p50: number | null; readonly p99: number | null };
+  /** service req/s / reference req/s (medians), 2 decimals. */
+  readonly ratio: number | null;
+  /** True when every answer of the reference was 2xx and its answer matched the service's. */
+  readonly referenceOk: boolean;
+  /** Null when the same request got the same answer from both; else where they differ. */
+  readonly sameAnswer: string | null;
 }
 
 /** One run of a timed operation. */

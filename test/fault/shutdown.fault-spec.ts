@@ -34,6 +34,19 @@ function get(port: number, path: string, token: string): Promise<Outcome> {
   });
 }
 
+/** One GET on a fresh connection that the client destroys after `ms` milliseconds, as a load generator's timeout does. */
+function getAbandonedAfter(port: number, path: string, token: string, ms: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    req.end();
+    setTimeout(() => req.destroy(), ms);
+  });
+}
+
 /** Contract section 8 / issue: SIGTERM under load finishes what was accepted, refuses the rest, closes sessions. */
 describe('Graceful shutdown on SIGTERM', () => {
   let db: EmbeddedDatabase;
@@ -69,7 +82,16 @@ describe('Graceful shutdown on SIGTERM', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('finishes accepted requests, refuses new connections, closes its sessions and exits 0 within the grace period', async () => {
+  interface Started {
+    port: number;
+    token: string;
+    exited: Promise<number | null>;
+    /** Everything the server wrote so far, standard output and error. */
+    output: () => string;
+  }
+
+  /** Starts the built server on a free port with `env` on top of the defaults, waits until it is ready. */
+  async function startServer(env: Record<string, string>): Promise<Started> {
     const port = await freePort();
     server = spawn(NODE, [join(BUILD, 'dist', 'src', 'main.js')], {
       cwd: ROOT,
@@ -80,18 +102,20 @@ describe('Graceful shutdown on SIGTERM', () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         RATE_LIMIT_ENABLED: 'false',
-        // Ten lists of one token in flight below, above the default of 8 on purpose.
-        TOKEN_CONCURRENCY: '16',
         SHUTDOWN_GRACE_MS: '15000',
         BOOTSTRAP_TOKEN_FILE: join(dir, 'bootstrap-token'),
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     server.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => server?.once('exit', (code) => resolve(code)));
 
-    // Standard output is a pipe: the first start writes its token to the owner-only file, never to stdout.
+    // Standard output is a pipe: the first start writes its token to the owner-only file, never to
+    // stdout (later starts find a token in the database and create none: the file stays as written).
     const file = join(dir, 'bootstrap-token');
     const waitStart = Date.now();
     const written = () => (existsSync(file) ? /^ogm_[0-9A-Za-z]{36}$/.exec(readFileSync(file, 'utf8').trim())?.[0] : undefined);
@@ -100,6 +124,12 @@ describe('Graceful shutdown on SIGTERM', () => {
     expect(token).not.toBe('');
     expect(stdout).not.toContain(token);
     while ((await get(port, '/health/ready', token)).status !== 200) await sleep(100);
+    return { port, token, exited, output: () => stdout + stderr };
+  }
+
+  it('finishes accepted requests, refuses new connections, closes its sessions and exits 0 within the grace period', async () => {
+    // Ten lists of one token in flight below, above the default of 8 on purpose.
+    const { port, token, exited } = await startServer({ TOKEN_CONCURRENCY: '16' });
 
     // Park requests in flight: they wait on a table lock held by the spec for 2 s.
     const lock = sql(admin.em.fork(), 'do $$ begin lock table person in access exclusive mode; perform pg_sleep(2); end $$');
@@ -113,7 +143,7 @@ describe('Graceful shutdown on SIGTERM', () => {
     expect(activeBefore[0].n).toBeGreaterThan(0);
 
     const sigterm = Date.now();
-    server.kill('SIGTERM');
+    server?.kill('SIGTERM');
     await sleep(200);
     const late = await get(port, '/api/v2/data/people', token);
     expect(late).toEqual({ error: 'ECONNREFUSED' });
@@ -131,4 +161,58 @@ describe('Graceful shutdown on SIGTERM', () => {
     );
     expect(sessions).toEqual([{ n: 0 }]);
   }, 120_000);
+
+  it('answers every request queued behind a small pool when SIGTERM arrives with 200 or 503, never a 500', async () => {
+    // Two pooled connections, a long acquire timeout: most of the requests below wait in the pool's queue.
+    const { port, token, exited } = await startServer({ DB_POOL_MAX: '2', DB_ACQUIRE_TIMEOUT_MS: '10000' });
+    await sql(
+      admin.em.fork(),
+      "insert into person (id, email, first_name, last_name, created_at, updated_at) values (gen_random_uuid(), 'queued@example.com', 'Queued', 'Person', now(), now()) on conflict do nothing",
+    );
+
+    // The two connections block on a lock held by the spec for 2 s; the others queue for a connection.
+    const lock = sql(admin.em.fork(), 'do $$ begin lock table person in access exclusive mode; perform pg_sleep(2); end $$');
+    await sleep(300);
+    const queued = Array.from({ length: 30 }, () => get(port, '/api/v2/data/people/queued%40example.com', token));
+    await sleep(700);
+    server?.kill('SIGTERM');
+
+    await lock;
+    const outcomes = await Promise.all(queued);
+    const statuses = outcomes.map((o) => o.status ?? o.error);
+    expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    expect(statuses).toContain(200);
+    expect(await exited).toBe(0);
+    server = undefined;
+  }, 120_000);
+
+  it('answers requests still queued when their clients gave up with 503 (logged as database unavailable), never a 500', async () => {
+    // The load generator's timeout closed every connection while the requests waited for one of two
+    // pooled connections: the HTTP server, with no connection left, closes at once and the ORM with it;
+    // the handlers still queued then reach for a connection of a closed pool. Whether any handler is
+    // at that point when the pool closes is a race: up to three rounds, until one is.
+    let reachedClosedPool = 0;
+    for (let round = 0; round < 3 && reachedClosedPool === 0; round++) {
+      const { port, token, exited, output } = await startServer({
+        DB_POOL_MAX: '2',
+        DB_ACQUIRE_TIMEOUT_MS: '10000',
+        TOKEN_CONCURRENCY: '1000',
+      });
+      const abandoned = Array.from({ length: 200 }, (_, i) => getAbandonedAfter(port, `/api/v2/data/people?page=${i + 1}`, token, 300));
+      await sleep(320);
+      server?.kill('SIGTERM');
+      await Promise.all(abandoned);
+      expect(await exited).toBe(0);
+      server = undefined;
+
+      const lines = output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; error?: string; err?: { message?: string } });
+      expect(lines.filter((l) => l.msg === 'unhandled error').map((l) => l.err?.message)).toEqual([]);
+      reachedClosedPool = lines.filter((l) => l.msg === 'database unavailable' && l.error === 'driver has already been destroyed').length;
+    }
+    // The case was really exercised: handlers did reach the closed pool, and were answered 503.
+    expect(reachedClosedPool).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -51,6 +51,7 @@ describe('classifyDatabaseError', () => {
     'Connection terminated unexpectedly',
     'terminating connection due to administrator command',
     'Cannot use a pool after calling end on the pool',
+    'driver has already been destroyed',
   ])('classifies the driver message %p as unavailable', (message) => {
     expect(classifyDatabaseError(dbError(message, { code: 'ECONNREFUSED' }))).toEqual({ kind: 'unavailable', reason: 'connection' });
   });

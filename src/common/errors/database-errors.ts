@@ -56,6 +56,9 @@ const UNAVAILABLE_MESSAGES = [
   'terminating connection',
   'server closed the connection',
   'Query read timeout',
+  // Kysely, once the pool is closed at shutdown: a handler whose client gave up (so the HTTP server
+  // closed without waiting for it) reaches for a connection after the ORM closed. Retry elsewhere.
+  'driver has already been destroyed',
 ];
 
 function codeOf(error: Record<string, unknown>): string | undefined {
