@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
-import { classifyDatabaseError } from '../common/errors/database-errors.js';
+import { classifyDatabaseError } from './database-errors.js';
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
 const ATTEMPTS = 3;

@@ -1,7 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgPersonDto, OrgPersonDto, OrgPersonIndexDto, UpdateOrgPersonDto } from './dto/org-person.dto.js';
 import { OrgPersonService } from './org-person.service.js';
 

@@ -3,9 +3,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
-import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../common/query/history.sql.js';
+import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
 import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
-import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
+import { isoSql, SUBTREE_IDS_SQL } from '../org-chart/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgPersonFilterDto, OrgPersonSort } from './dto/org-person.dto.js';
 

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { violatedConstraint } from '../common/errors/database-errors.js';
+import { violatedConstraint } from '../database/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
-import { deleteWithRules } from '../common/org-api/deletion.js';
-import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { projectName } from '../common/org-api/projects.js';
-import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
+import { deleteWithRules } from '../org-chart/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { projectName } from '../org-chart/projects.js';
+import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { parseEntityId } from '../common/validation/validation.js';
-import { rowExists } from '../common/query/exists.js';
+import { rowExists } from '../org-chart/exists.js';
 import { sql } from '../database/transaction.js';
 import {
   ORG_PERSON_SORTS,

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
-import { activeSql, AT_INSTANT_CTE } from '../common/query/history.sql.js';
+import { activeSql, AT_INSTANT_CTE } from '../org-chart/history.sql.js';
 import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
-import { isoSql } from '../common/query/tree.sql.js';
+import { isoSql } from '../org-chart/tree.sql.js';
 import { sql } from '../database/transaction.js';
 import type { OrgRoleDto, OrgRoleFilterDto, OrgRoleSort } from './dto/org-role.dto.js';
 

@@ -11,7 +11,7 @@ import { ListShape, Paginated } from '../common/pagination/pagination.intercepto
 import { PageQueryDto } from '../common/pagination/page.js';
 import { CreatedTokenDto, CreateTokenDto, RevokeTokenQueryDto, TokenDto, TokenListDto } from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
-import { UUID_DOC } from '../common/org-api/org-api.dto.js';
+import { UUID_DOC } from '../common/validation/validation.js';
 
 const MANAGE = { scope: Scope.Api, minRole: SiteRole.Administrator } as const;
 const ID_PARAM = ApiParam({

@@ -1,12 +1,13 @@
 import { applyDecorators, createParamDecorator, Delete, Get, HttpCode, Post, Put, type ExecutionContext } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
-import { Authorize } from '../auth/authorize.decorator.js';
-import { Scope } from '../auth/scopes.js';
-import { SiteRole } from '../auth/site-roles.js';
-import { ApiProblem } from '../errors/api-problem.decorator.js';
-import { ExpensiveRead } from '../load/expensive-read.js';
-import { ListShape, Paginated } from '../pagination/pagination.interceptor.js';
-import { HistoricizeDto, UUID_DOC } from './org-api.dto.js';
+import { Authorize } from '../common/auth/authorize.decorator.js';
+import { Scope } from '../common/auth/scopes.js';
+import { SiteRole } from '../common/auth/site-roles.js';
+import { ApiProblem } from '../common/errors/api-problem.decorator.js';
+import { ExpensiveRead } from '../common/load/expensive-read.js';
+import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
+import { UUID_DOC } from '../common/validation/validation.js';
+import { HistoricizeDto } from './org-api.dto.js';
 import { EmptyArrayMeansNoFields } from './php-empty-array.js';
 
 /** The role matrix of contract section 7, shared by the three 4HSE resources. */

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isForeignKeyViolation } from '../errors/database-errors.js';
-import { RelatedEntitiesError } from '../errors/domain-errors.js';
-import type { RelatedEntity, RelatedSummary } from '../errors/problem.js';
-import { inTransaction } from '../../database/transaction.js';
+import { isForeignKeyViolation } from '../database/database-errors.js';
+import { RelatedEntitiesError } from '../common/errors/domain-errors.js';
+import type { RelatedEntity, RelatedSummary } from '../common/errors/problem.js';
+import { inTransaction } from '../database/transaction.js';
 
 export const RELATED_ITEMS_LIMIT = 100;
 

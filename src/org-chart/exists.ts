@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../../database/transaction.js';
+import { sql } from '../database/transaction.js';
 
 /** Tables an input may reference by id (an allow-list: the name is interpolated). */
 export type ReferencedTable = 'person' | 'org_unit' | 'org_role';
