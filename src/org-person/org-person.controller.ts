@@ -25,7 +25,7 @@ export class OrgPersonController {
   }
 
   @ViewRoute(NOUN, OrgPersonDto)
-  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgPersonDto> {
+  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgPersonDto> {
     return this.assignments.view(id);
   }
 
@@ -35,17 +35,17 @@ export class OrgPersonController {
   }
 
   @UpdateRoute(NOUN, OrgPersonDto, CONFLICTS)
-  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
+  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
     return this.assignments.update(id, dto);
   }
 
   @DeleteRoute(NOUN, 'none')
-  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
     return this.assignments.remove(id, query);
   }
 
   @HistoricizeRoute(NOUN, OrgPersonDto)
-  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgPersonDto> {
+  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgPersonDto> {
     return this.assignments.historicize(id, dto);
   }
 }

@@ -9,7 +9,6 @@ import { projectName } from '../org-chart/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { parseEntityId } from '../common/validation/validation.js';
 import { rowExists } from '../org-chart/exists.js';
 import { sql } from '../database/transaction.js';
 import {
@@ -49,8 +48,7 @@ export class OrgPersonService {
     return { items: items.map(mapOrgPerson), total, page: page.page, perPage: page.perPage };
   }
 
-  async view(rawId: unknown): Promise<OrgPersonDto> {
-    const id = parseEntityId(rawId);
+  async view(id: string): Promise<OrgPersonDto> {
     const row = await this.assignments.view(id, new Date());
     if (!row) throw notFound(id);
     return mapOrgPerson(row);
@@ -80,8 +78,7 @@ export class OrgPersonService {
     return this.view(id);
   }
 
-  async update(rawId: unknown, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
-    const id = parseEntityId(rawId);
+  async update(id: string, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
     const entity = await this.find(id);
     const sent = sentFields(dto);
     for (const field of ['person_id', 'org_unit_id'] as const)
@@ -112,8 +109,7 @@ export class OrgPersonService {
     return this.view(id);
   }
 
-  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgPersonDto> {
-    const id = parseEntityId(rawId);
+  async historicize(id: string, dto: HistoricizeDto): Promise<OrgPersonDto> {
     const entity = await this.find(id);
     applyHistoricize(entity, dto.date);
     await this.em.flush();
@@ -121,8 +117,7 @@ export class OrgPersonService {
   }
 
   /** Assignments have no related entities: the delete rules reduce to "exists, then delete". */
-  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
-    const id = parseEntityId(rawId);
+  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
     if (query.historicize) {
       await this.historicize(id, {});
       return;

@@ -25,7 +25,7 @@ export class OrgUnitsController {
   }
 
   @ViewRoute(NOUN, OrgUnitDto)
-  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgUnitDto> {
+  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgUnitDto> {
     return this.units.view(id);
   }
 
@@ -35,17 +35,17 @@ export class OrgUnitsController {
   }
 
   @UpdateRoute(NOUN, OrgUnitDto, CONFLICTS)
-  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
+  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
     return this.units.update(id, dto);
   }
 
   @DeleteRoute(NOUN, 'every descendant unit, and the assignments of the unit and of all descendants')
-  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
     return this.units.remove(id, query);
   }
 
   @HistoricizeRoute(NOUN, OrgUnitDto)
-  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgUnitDto> {
+  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgUnitDto> {
     return this.units.historicize(id, dto);
   }
 }

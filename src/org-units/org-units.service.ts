@@ -9,7 +9,6 @@ import { projectName } from '../org-chart/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { parseEntityId } from '../common/validation/validation.js';
 import { rowExists } from '../org-chart/exists.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { ORG_UNIT_SORTS, type CreateOrgUnitDto, type OrgUnitDto, type OrgUnitIndexDto, type UpdateOrgUnitDto } from './dto/org-unit.dto.js';
@@ -38,8 +37,7 @@ export class OrgUnitsService {
     return { items, total, page: page.page, perPage: page.perPage };
   }
 
-  async view(rawId: unknown): Promise<OrgUnitDto> {
-    const id = parseEntityId(rawId);
+  async view(id: string): Promise<OrgUnitDto> {
     const row = await this.units.view(id, new Date());
     if (!row) throw notFound(id);
     return row;
@@ -68,8 +66,7 @@ export class OrgUnitsService {
   }
 
   /** Partial update; a new parent must exist and must not be the unit or one of its descendants. */
-  async update(rawId: unknown, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
-    const id = parseEntityId(rawId);
+  async update(id: string, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
     const unit = await this.find(id);
     const sent = sentFields(dto);
     if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
@@ -100,8 +97,7 @@ export class OrgUnitsService {
     return this.view(id);
   }
 
-  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgUnitDto> {
-    const id = parseEntityId(rawId);
+  async historicize(id: string, dto: HistoricizeDto): Promise<OrgUnitDto> {
     const unit = await this.find(id);
     applyHistoricize(unit, dto.date);
     await this.em.flush();
@@ -109,8 +105,7 @@ export class OrgUnitsService {
   }
 
   /** Related: every descendant unit and the assignments of the unit and all descendants. */
-  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
-    const id = parseEntityId(rawId);
+  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
     if (query.historicize) {
       await this.historicize(id, {});
       return;

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { isEmail } from 'class-validator';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { violatedConstraint } from '../database/database-errors.js';
 import type { DeleteQueryDto } from '../common/http/delete-query.dto.js';
@@ -16,7 +15,7 @@ import {
   type UpdatePersonDto,
 } from './dto/person.dto.js';
 import { mapPerson } from './person.mapper.js';
-import { PERSON_LIMITS, PersonSchema, type Person } from './person.entity.js';
+import { PersonSchema, type Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
@@ -117,7 +116,6 @@ export class PeopleService {
   }
 
   private async find(email: string): Promise<Person> {
-    if (email.length > PERSON_LIMITS.email || !isEmail(email)) throw InvalidInputError.field('email', 'Invalid email format');
     const person = await this.people.findByEmail(email);
     if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
     return person;

@@ -8,7 +8,7 @@ import { ALL_SITE_ROLES, roleAtLeast, SiteRole } from '../common/auth/site-roles
 import { hashToken, generateToken, isWellFormedToken } from '../common/auth/token-format.js';
 import { EntityNotFoundError, ForbiddenError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { offsetOf, type Page, type PageRequest } from '../common/pagination/page.js';
-import { normalizeUuid, parseDate } from '../common/validation/validation.js';
+import { parseDate } from '../common/validation/validation.js';
 import { forbiddenCharacterIn, forbiddenCharacterMessage } from '../common/validation/free-text.js';
 import { inTransaction, sql } from '../database/transaction.js';
 import { revokeTokens, type RevokedToken } from './token.repository.js';
@@ -130,7 +130,7 @@ export class TokensService {
         tokenName: token.name,
         role: token.role,
         actorTokenId: actor?.tokenId ?? null,
-        cascadeFrom: token.id === normalizeUuid(id) ? null : normalizeUuid(id),
+        cascadeFrom: token.id === id ? null : id,
       });
     }
     return revoked;
@@ -247,12 +247,10 @@ export class TokensService {
     });
   }
 
-  /** A token the actor may see, or 404 (also for a token above its role). */
+  /** A token the actor may see (by an id parsed at the edge: {@link parseTokenId}), or 404 (also for a token above its role). */
   private async find(em: EntityManager, id: string, actor: Principal | undefined): Promise<ApiToken> {
-    const uuid = normalizeUuid(id);
-    if (!uuid) throw InvalidInputError.field('id', 'must be a UUID');
-    const token = await em.findOne(ApiTokenSchema, { id: uuid, role: { $in: visibleRoles(actor) } });
-    if (!token) throw new EntityNotFoundError(`No token with id ${uuid}.`);
+    const token = await em.findOne(ApiTokenSchema, { id, role: { $in: visibleRoles(actor) } });
+    if (!token) throw new EntityNotFoundError(`No token with id ${id}.`);
     return token;
   }
 }
