@@ -9,8 +9,6 @@ import { projectName } from '../org-chart/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { rowExists } from '../org-chart/exists.js';
-import { sql } from '../database/transaction.js';
 import {
   ORG_PERSON_SORTS,
   type CreateOrgPersonDto,
@@ -125,12 +123,10 @@ export class OrgPersonService {
     await deleteWithRules(
       this.em,
       {
-        lock: async (tx) => (await sql(tx, 'select id from org_person where id = ? for update', [id])).length > 0,
+        lock: () => this.assignments.lock(id),
         related: () => Promise.resolve({ counts: {}, items: [] }),
         removeRelated: () => Promise.resolve(),
-        remove: async (tx) => {
-          await sql(tx, 'delete from org_person where id = ?', [id]);
-        },
+        remove: () => this.assignments.delete(id),
         notFound: () => notFound(id),
       },
       query.force ?? false,
@@ -151,7 +147,7 @@ export class OrgPersonService {
     ] as const;
     const errors = [];
     for (const [field, table, id] of checks) {
-      if (id && !(await rowExists(this.em, table, id))) errors.push({ field, message: `does not exist: ${id}` });
+      if (id && !(await this.assignments.referencedExists(table, id))) errors.push({ field, message: `does not exist: ${id}` });
     }
     if (errors.length) throw new InvalidInputError(errors);
   }

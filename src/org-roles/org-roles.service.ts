@@ -105,10 +105,10 @@ export class OrgRolesService {
     await deleteWithRules(
       this.em,
       {
-        lock: (tx) => this.roles.lock(tx, id),
-        related: async (tx) => mergeRelated([await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT)]),
-        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
-        remove: (tx) => this.roles.delete(tx, id),
+        lock: () => this.roles.lock(id),
+        related: async () => mergeRelated([await this.assignments.related(scope, RELATED_ITEMS_LIMIT)]),
+        removeRelated: () => this.assignments.deleteInScope(scope),
+        remove: () => this.roles.delete(id),
         notFound: () => notFound(id),
       },
       query.force ?? false,

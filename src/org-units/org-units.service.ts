@@ -9,7 +9,6 @@ import { projectName } from '../org-chart/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { rowExists } from '../org-chart/exists.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { ORG_UNIT_SORTS, type CreateOrgUnitDto, type OrgUnitDto, type OrgUnitIndexDto, type UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitSchema, type OrgUnit } from './org-unit.entity.js';
@@ -86,7 +85,7 @@ export class OrgUnitsService {
     const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
     if (next.parentId && parentChanged) {
       if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
-      if (!(await rowExists(this.em, 'org_unit', next.parentId))) throw missingParent(next.parentId);
+      if (!(await this.units.exists(next.parentId))) throw missingParent(next.parentId);
       if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
     }
     if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
@@ -114,13 +113,13 @@ export class OrgUnitsService {
     await deleteWithRules(
       this.em,
       {
-        lock: (tx) => this.units.lockSubtree(tx, id),
-        related: async (tx) => {
-          const units = await this.units.descendants(tx, id, RELATED_ITEMS_LIMIT);
-          return mergeRelated([units, await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT - units.items.length)]);
+        lock: () => this.units.lockSubtree(id),
+        related: async () => {
+          const units = await this.units.descendants(id, RELATED_ITEMS_LIMIT);
+          return mergeRelated([units, await this.assignments.related(scope, RELATED_ITEMS_LIMIT - units.items.length)]);
         },
-        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
-        remove: (tx) => this.units.deleteSubtree(tx, id),
+        removeRelated: () => this.assignments.deleteInScope(scope),
+        remove: () => this.units.deleteSubtree(id),
         notFound: () => notFound(id),
       },
       query.force ?? false,

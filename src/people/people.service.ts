@@ -19,7 +19,6 @@ import { PersonSchema, type Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
-import { sql } from '../database/transaction.js';
 import { applyHistoricize } from '../org-chart/validity.js';
 
 const EMAIL_INDEX = 'person_email_lower_uniq';
@@ -103,12 +102,10 @@ export class PeopleService {
     await deleteWithRules(
       this.em,
       {
-        lock: async (tx) => (await sql(tx, 'select id from person where id = ? for update', [person.id])).length > 0,
-        related: async (tx) => mergeRelated([await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT)]),
-        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
-        remove: async (tx) => {
-          await sql(tx, 'delete from person where id = ?', [person.id]);
-        },
+        lock: () => this.people.lock(person.id),
+        related: async () => mergeRelated([await this.assignments.related(scope, RELATED_ITEMS_LIMIT)]),
+        removeRelated: () => this.assignments.deleteInScope(scope),
+        remove: () => this.people.delete(person.id),
         notFound: () => new EntityNotFoundError(`No person with email ${email}.`),
       },
       options.force ?? false,
