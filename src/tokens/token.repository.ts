@@ -38,11 +38,16 @@ export class TokenRepository {
     return new TokenRepository(em);
   }
 
+  /**
+   * The authentication lookup, on every request: `em.execute` through the one MikroORM Connection, on
+   * the pool and outside any transaction (the hash is hex, so its inlined literal is safe).
+   */
   async findByHash(hash: string): Promise<TokenRow | undefined> {
-    const [row] = await rows(
-      this.em,
-      sql<TokenRow>`select id, name, role, scopes, expires_at, revoked_at, last_used_at from api_token where token_hash = ${hash}`,
-    );
+    const [row] = await this.em
+      .getConnection()
+      .execute<TokenRow[]>('select id, name, role, scopes, expires_at, revoked_at, last_used_at from api_token where token_hash = ?', [
+        hash,
+      ]);
     return row;
   }
 
