@@ -1,5 +1,6 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
+import { layersConfig } from './eslint-layers.js';
 
 export default tseslint.config(
   {
@@ -11,6 +12,7 @@ export default tseslint.config(
       '.scratch/**',
       'bench-results/**',
       'eslint.config.js',
+      'eslint-layers.js',
       'jest.config.js',
     ],
   },
@@ -35,4 +37,5 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  layersConfig,
 );

@@ -37,6 +37,15 @@ export default {
       // Every response of every e2e test is checked against the OpenAPI document the app serves.
       setupFilesAfterEnv: ['<rootDir>/test/support/openapi-recorder.ts'],
     },
+    // Repository tier: the hard queries called directly on real PostgreSQL (same database setup as e2e).
+    {
+      ...base,
+      displayName: 'repository',
+      testMatch: ['<rootDir>/test/repository/**/*.repo-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/openapi-recorder.ts'],
+    },
     // Each fault spec runs its own embedded PostgreSQL, which it stops, crashes and restarts.
     { ...base, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.fault-spec.ts'] },
   ],

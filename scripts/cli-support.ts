@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createLogger, PinoNestLogger } from '../src/common/http/logger.js';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-config.js';
-import { ormConfig } from '../src/database/mikro-orm.config.js';
+import { cliOrmConfig } from '../src/entities.js';
 import { openDatabaseTarget } from '../src/database/database-target.js';
 import { connectDatabase, describeDatabaseUrl, prepareDatabase } from '../src/database/prepare.js';
 
@@ -31,7 +31,7 @@ export async function withOrm<T>(
   // Events (token created, revoked) as JSON lines on standard error: standard output is the command's answer.
   Logger.overrideLogger(new PinoNestLogger(createLogger(config, pino.destination({ dest: 2, sync: true }))));
   const target = await openDatabaseTarget(config).catch((error: Error) => die(error.message));
-  const orm = new MikroORM({ ...ormConfig(config, target.url), allowGlobalContext: true, logger: () => undefined });
+  const orm = new MikroORM({ ...cliOrmConfig(config, target.url), allowGlobalContext: true, logger: () => undefined });
   try {
     const prepared =
       options.migrate === 'none'

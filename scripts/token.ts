@@ -3,6 +3,7 @@ import { parseSiteRole, ALL_SITE_ROLES } from '../src/common/auth/site-roles.js'
 import { InvalidInputError } from '../src/common/errors/domain-errors.js';
 import { escapeForTerminal } from '../src/common/validation/free-text.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
+import { parseTokenId } from '../src/tokens/dto/token.dto.js';
 import { parseDuration } from '../src/config/duration.js';
 import { normalizeUuid, parseDate } from '../src/common/validation/validation.js';
 import { die, withOrm } from './cli-support.js';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
       const id = positionals[0];
       if (!id) die(`revoke needs the token id\n${USAGE}`);
       const revoked = await withOrm(
-        (orm, config) => new TokensService(orm.em.fork(), config).revoke(id, undefined, { cascade: values.cascade }),
+        (orm, config) => new TokensService(orm.em.fork(), config).revoke(parseTokenId(id), undefined, { cascade: values.cascade }),
         { migrate: true },
       ).catch((error: Error) => die(explain(error)));
       const others = revoked.filter((t) => t.id !== normalizeUuid(id)).length;

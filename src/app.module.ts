@@ -4,7 +4,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ormConfig } from './database/mikro-orm.config.js';
-import { AuthModule } from './common/auth/auth.module.js';
+import { AuthModule } from './tokens/auth.module.js';
 import { LoadModule } from './common/load/load.module.js';
 import { createValidationPipe } from './common/validation/validation.js';
 import { HealthModule } from './health/health.module.js';
@@ -22,7 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), registerRequestContext: true }),
+        MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), autoLoadEntities: true, registerRequestContext: true }),
         AuthModule,
         LoadModule,
         HealthModule,

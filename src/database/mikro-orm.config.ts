@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AppConfig } from '../config/app-config.js';
-import { ENTITIES } from './entities.js';
 import { guardPool } from './pool-guard.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,7 +31,10 @@ export function ormConfig(config: AppConfig, url: string): Options {
   const db = config.database;
   return defineConfig({
     clientUrl: url,
-    entities: ENTITIES,
+    // The entities come from above this layer: each feature module registers its own
+    // (MikroOrmModule.forFeature, collected by autoLoadEntities) and the CLIs pass src/entities.ts.
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
     preferTs: runningTs,
     // Every query runs in an explicit request context (MikroOrmModule registers it per request);

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CompiledQuery } from 'kysely';
-import { classifyDatabaseError } from '../common/errors/database-errors.js';
+import { classifyDatabaseError } from './database-errors.js';
 
 const RETRYABLE = new Set(['40P01', '40001']); // deadlock_detected, serialization_failure
 const ATTEMPTS = 3;
@@ -19,19 +18,4 @@ export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManag
       if (attempt >= ATTEMPTS || reason === undefined || !RETRYABLE.has(reason)) throw error;
     }
   }
-}
-
-/** `?` placeholders to PostgreSQL's `$n`, leaving quoted literals alone. */
-export function toPositional(query: string): string {
-  let n = 0;
-  return query.replace(/'(?:[^']|'')*'|\?/g, (match) => (match === '?' ? `$${++n}` : match));
-}
-
-/**
- * Runs hand-written SQL with real bind parameters (values never become SQL text), on the
- * transaction of `tx` when it is inside one (MikroORM's Kysely client follows the unit of work).
- */
-export async function sql<T = Record<string, unknown>>(tx: EntityManager, query: string, params: readonly unknown[] = []): Promise<T[]> {
-  const result = await tx.getKysely().executeQuery<T>(CompiledQuery.raw(toPositional(query), [...params]));
-  return result.rows;
 }

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ServiceUnavailableError } from '../common/errors/domain-errors.js';
+import { HealthRepository } from './health.repository.js';
 
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly database: HealthRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -16,7 +16,7 @@ export class HealthService {
 
   async ready() {
     try {
-      await this.em.getConnection().execute('select 1');
+      await this.database.ping();
     } catch {
       throw new ServiceUnavailableError('The database does not answer.', this.config.database.retryAfterSeconds);
     }

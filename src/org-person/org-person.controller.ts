@@ -1,7 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgPersonDto, OrgPersonDto, OrgPersonIndexDto, UpdateOrgPersonDto } from './dto/org-person.dto.js';
 import { OrgPersonService } from './org-person.service.js';
 
@@ -25,7 +25,7 @@ export class OrgPersonController {
   }
 
   @ViewRoute(NOUN, OrgPersonDto)
-  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgPersonDto> {
+  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgPersonDto> {
     return this.assignments.view(id);
   }
 
@@ -35,17 +35,17 @@ export class OrgPersonController {
   }
 
   @UpdateRoute(NOUN, OrgPersonDto, CONFLICTS)
-  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
+  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
     return this.assignments.update(id, dto);
   }
 
   @DeleteRoute(NOUN, 'none')
-  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
     return this.assignments.remove(id, query);
   }
 
   @HistoricizeRoute(NOUN, OrgPersonDto)
-  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgPersonDto> {
+  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgPersonDto> {
     return this.assignments.historicize(id, dto);
   }
 }

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { temporalProperties } from '../common/history/temporal-properties.js';
+import { temporalProperties } from '../org-chart/temporal-properties.js';
 
 /** Assignment of a person to an org unit, optionally with a role. */
 export const OrgPersonSchema = defineEntity({

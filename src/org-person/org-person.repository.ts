@@ -3,10 +3,11 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
-import { activeSql, AT_INSTANT_CTE, INACTIVE_UNITS_CTE } from '../common/query/history.sql.js';
-import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
-import { isoSql, SUBTREE_IDS_SQL } from '../common/query/tree.sql.js';
-import { sql } from '../database/transaction.js';
+import { sql } from 'kysely';
+import { activeSql, atInstantCte, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
+import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule, type Sql } from '../common/query/sql-list.js';
+import { isoSql, subtreeIds } from '../org-chart/tree.sql.js';
+import { rows } from '../database/sql.js';
 import type { OrgPersonFilterDto, OrgPersonSort } from './dto/org-person.dto.js';
 
 /** Row shape of {@link ROWS}: exactly the 4HSE response fields. */
@@ -32,17 +33,20 @@ export interface OrgPersonRow {
 /** Which assignments a cascade concerns. */
 export type AssignmentScope = { personId: string } | { roleId: string } | { unitSubtreeOf: string };
 
-function scopeSql(scope: AssignmentScope): { predicate: string; param: string } {
-  if ('personId' in scope) return { predicate: 'a.person_id = ?', param: scope.personId };
-  if ('roleId' in scope) return { predicate: 'a.org_role_id = ?', param: scope.roleId };
-  return { predicate: `a.org_unit_id in ${SUBTREE_IDS_SQL}`, param: scope.unitSubtreeOf };
+function scopeSql(scope: AssignmentScope): Sql {
+  if ('personId' in scope) return sql`a.person_id = ${scope.personId}`;
+  if ('roleId' in scope) return sql`a.org_role_id = ${scope.roleId}`;
+  return sql`a.org_unit_id in ${subtreeIds(scope.unitSubtreeOf)}`;
 }
+
+/** Tables an assignment references by id (an allow-list: the name is interpolated). */
+export type ReferencedTable = 'person' | 'org_unit' | 'org_role';
 
 /**
  * Every assignment with its joined fields and its history flags at the instant. parent_active: the
  * person, the unit and all its ancestors (not in inactive_units), and the role when there is one, are active.
  */
-const ROWS = `rows as not materialized (
+const ROWS = sql.raw(`rows as not materialized (
     select a.id as org_person_id, a.person_id, a.org_unit_id, a.org_role_id,
       ${isoSql('a.valid_from')} as valid_from, ${isoSql('a.valid_to')} as valid_to,
       ${activeSql('a')} as owned_active,
@@ -55,7 +59,7 @@ const ROWS = `rows as not materialized (
       join org_unit u on u.id = a.org_unit_id
       left join org_role r on r.id = a.org_role_id
       cross join at_instant
-  )`;
+  )`);
 
 const FILTERS: Record<keyof OrgPersonFilterDto, FilterRule> = {
   org_person_id: { kind: 'eq', sql: 'org_person_id' },
@@ -85,7 +89,9 @@ const SORTS: Record<OrgPersonSort, string> = {
   org_role_name: 'org_role_name',
 };
 
-const ASSIGNMENT_LABEL = `pe.first_name || ' ' || pe.last_name || ' <' || pe.email || '> in ' || u.name || coalesce(' as ' || r.name, '')`;
+const ASSIGNMENT_LABEL = sql.raw(
+  `pe.first_name || ' ' || pe.last_name || ' <' || pe.email || '> in ' || u.name || coalesce(' as ' || r.name, '')`,
+);
 
 @Injectable()
 export class OrgPersonRepository {
@@ -99,82 +105,90 @@ export class OrgPersonRepository {
     at: Date,
   ): Promise<{ items: OrgPersonRow[]; total: number }> {
     const where = compileFilters(filter, FILTERS);
-    if (!history) where.clauses.push('owned_active and parent_active');
-    const base = `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS}`;
+    if (!history) where.push(sql`owned_active and parent_active`);
     return countedPage<OrgPersonRow>(
-      (query, params) => sql(this.em, query, params),
-      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_person_id'), id: 'org_person_id' },
-      { withClause: [at], from: where.params },
+      (statement) => rows(this.em, statement),
+      {
+        withClause: sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
+        from: sql`rows ${whereSql(where)}`,
+        order: compileOrder(sort, SORTS, 'org_person_id'),
+        id: 'org_person_id',
+      },
       { limit: page.perPage, offset: offsetOf(page) },
     );
   }
 
-  async view(id: string, at: Date, tx: EntityManager = this.em): Promise<OrgPersonRow | undefined> {
-    const rows = await sql<OrgPersonRow>(
-      tx,
-      `with recursive ${AT_INSTANT_CTE}, ${INACTIVE_UNITS_CTE}, ${ROWS} select * from rows where org_person_id = ?`,
-      [at, id],
+  async view(id: string, at: Date): Promise<OrgPersonRow | undefined> {
+    const [row] = await rows(
+      this.em,
+      sql<OrgPersonRow>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS} select * from rows where org_person_id = ${id}`,
     );
-    return rows[0];
+    return row;
+  }
+
+  /** True when the person, unit or role with this id exists. */
+  async referencedExists(table: ReferencedTable, id: string): Promise<boolean> {
+    return (await rows(this.em, sql`select 1 from ${sql.raw(table)} where id = ${id}`)).length > 0;
   }
 
   /** Count and the first `limit` assignments in scope, labelled for a refused delete. */
-  async related(
-    tx: EntityManager,
-    scope: AssignmentScope,
-    limit: number,
-  ): Promise<{ type: string; count: number; items: RelatedEntity[] }> {
-    const { predicate, param } = scopeSql(scope);
-    const [counted] = await sql<{ n: number }>(tx, `select count(*)::int as n from org_person a where ${predicate}`, [param]);
+  async related(scope: AssignmentScope, limit: number): Promise<{ type: string; count: number; items: RelatedEntity[] }> {
+    const predicate = scopeSql(scope);
+    const [counted] = await rows(this.em, sql<{ n: number }>`select count(*)::int as n from org_person a where ${predicate}`);
     const items =
       counted.n === 0 || limit <= 0
         ? []
-        : await sql<RelatedEntity>(
-            tx,
-            `select 'org-person' as type, a.id::text as id, ${ASSIGNMENT_LABEL} as label
+        : await rows(
+            this.em,
+            sql<RelatedEntity>`select 'org-person' as type, a.id::text as id, ${ASSIGNMENT_LABEL} as label
                from org_person a join person pe on pe.id = a.person_id join org_unit u on u.id = a.org_unit_id
                left join org_role r on r.id = a.org_role_id
-              where ${predicate} order by pe.last_name, pe.first_name, a.id limit ?`,
-            [param, limit],
+              where ${predicate} order by pe.last_name, pe.first_name, a.id limit ${limit}`,
           );
     return { type: 'org-person', count: counted.n, items };
   }
 
   /** Deletes every assignment in scope with one statement (a forced cascade). */
-  async deleteInScope(tx: EntityManager, scope: AssignmentScope): Promise<void> {
-    const { predicate, param } = scopeSql(scope);
-    await sql(tx, `delete from org_person a where ${predicate}`, [param]);
+  async deleteInScope(scope: AssignmentScope): Promise<void> {
+    await rows(this.em, sql`delete from org_person a where ${scopeSql(scope)}`);
+  }
+
+  /** Locks the assignment FOR UPDATE (inside the caller's transaction); false when it does not exist. */
+  async lock(id: string): Promise<boolean> {
+    return (await rows(this.em, sql`select id from org_person where id = ${id} for update`)).length > 0;
+  }
+
+  async delete(id: string): Promise<void> {
+    await rows(this.em, sql`delete from org_person where id = ${id}`);
   }
 
   /** The project_id of a unit and of a role (undefined for one that does not exist). */
   async projectsOf(unitId: string, roleId: string): Promise<{ unit: string | null | undefined; role: string | null | undefined }> {
-    const [row] = await sql<{ unit_exists: boolean; unit: string | null; role_exists: boolean; role: string | null }>(
+    const [row] = await rows(
       this.em,
-      `select exists (select 1 from org_unit where id = ?) as unit_exists, (select project_id from org_unit where id = ?) as unit,
-              exists (select 1 from org_role where id = ?) as role_exists, (select project_id from org_role where id = ?) as role`,
-      [unitId, unitId, roleId, roleId],
+      sql<{ unit_exists: boolean; unit: string | null; role_exists: boolean; role: string | null }>`select
+              exists (select 1 from org_unit where id = ${unitId}) as unit_exists, (select project_id from org_unit where id = ${unitId}) as unit,
+              exists (select 1 from org_role where id = ${roleId}) as role_exists, (select project_id from org_role where id = ${roleId}) as role`,
     );
     return { unit: row.unit_exists ? row.unit : undefined, role: row.role_exists ? row.role : undefined };
   }
 
   /** Assignments in the unit whose role belongs to a project other than `projectId` (section 9). */
   async countRolesOutsideProject(unitId: string, projectId: string | null): Promise<number> {
-    const [row] = await sql<{ n: number }>(
+    const [row] = await rows(
       this.em,
-      `select count(*)::int as n from org_person a join org_role r on r.id = a.org_role_id
-        where a.org_unit_id = ? and r.project_id is not null and r.project_id is distinct from ?::uuid`,
-      [unitId, projectId],
+      sql<{ n: number }>`select count(*)::int as n from org_person a join org_role r on r.id = a.org_role_id
+        where a.org_unit_id = ${unitId} and r.project_id is not null and r.project_id is distinct from ${projectId}::uuid`,
     );
     return row.n;
   }
 
   /** Assignments of the role in units of a project other than `projectId` (section 9). */
   async countUnitsOutsideProject(roleId: string, projectId: string): Promise<number> {
-    const [row] = await sql<{ n: number }>(
+    const [row] = await rows(
       this.em,
-      `select count(*)::int as n from org_person a join org_unit u on u.id = a.org_unit_id
-        where a.org_role_id = ? and u.project_id is distinct from ?::uuid`,
-      [roleId, projectId],
+      sql<{ n: number }>`select count(*)::int as n from org_person a join org_unit u on u.id = a.org_unit_id
+        where a.org_role_id = ${roleId} and u.project_id is distinct from ${projectId}::uuid`,
     );
     return row.n;
   }
@@ -190,15 +204,15 @@ export class OrgPersonRepository {
     at: Date,
   ): Promise<string | undefined> {
     if (candidate.to && candidate.to.getTime() <= at.getTime()) return undefined;
-    const rows = await sql<{ id: string }>(
+    const [row] = await rows(
       this.em,
-      `select id from org_person
-        where person_id = ? and org_unit_id = ? and org_role_id is not distinct from ?::uuid and id is distinct from ?::uuid
-          and (valid_to is null or valid_to > ?::timestamptz)
-          and tstzrange(valid_from, valid_to) && tstzrange(?::timestamptz, ?::timestamptz)
+      sql<{ id: string }>`select id from org_person
+        where person_id = ${candidate.personId} and org_unit_id = ${candidate.unitId}
+          and org_role_id is not distinct from ${candidate.roleId}::uuid and id is distinct from ${exceptId}::uuid
+          and (valid_to is null or valid_to > ${at}::timestamptz)
+          and tstzrange(valid_from, valid_to) && tstzrange(${candidate.from}::timestamptz, ${candidate.to}::timestamptz)
         limit 1`,
-      [candidate.personId, candidate.unitId, candidate.roleId, exceptId, at, candidate.from, candidate.to],
     );
-    return rows[0]?.id;
+    return row?.id;
   }
 }

@@ -1,17 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { violatedConstraint } from '../common/errors/database-errors.js';
+import { violatedConstraint } from '../database/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
-import { deleteWithRules } from '../common/org-api/deletion.js';
-import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { projectName } from '../common/org-api/projects.js';
-import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
+import { deleteWithRules } from '../org-chart/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { projectName } from '../org-chart/projects.js';
+import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { parseEntityId } from '../common/validation/validation.js';
-import { rowExists } from '../common/query/exists.js';
-import { sql } from '../database/transaction.js';
 import {
   ORG_PERSON_SORTS,
   type CreateOrgPersonDto,
@@ -49,8 +46,7 @@ export class OrgPersonService {
     return { items: items.map(mapOrgPerson), total, page: page.page, perPage: page.perPage };
   }
 
-  async view(rawId: unknown): Promise<OrgPersonDto> {
-    const id = parseEntityId(rawId);
+  async view(id: string): Promise<OrgPersonDto> {
     const row = await this.assignments.view(id, new Date());
     if (!row) throw notFound(id);
     return mapOrgPerson(row);
@@ -80,8 +76,7 @@ export class OrgPersonService {
     return this.view(id);
   }
 
-  async update(rawId: unknown, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
-    const id = parseEntityId(rawId);
+  async update(id: string, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
     const entity = await this.find(id);
     const sent = sentFields(dto);
     for (const field of ['person_id', 'org_unit_id'] as const)
@@ -112,8 +107,7 @@ export class OrgPersonService {
     return this.view(id);
   }
 
-  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgPersonDto> {
-    const id = parseEntityId(rawId);
+  async historicize(id: string, dto: HistoricizeDto): Promise<OrgPersonDto> {
     const entity = await this.find(id);
     applyHistoricize(entity, dto.date);
     await this.em.flush();
@@ -121,8 +115,7 @@ export class OrgPersonService {
   }
 
   /** Assignments have no related entities: the delete rules reduce to "exists, then delete". */
-  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
-    const id = parseEntityId(rawId);
+  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
     if (query.historicize) {
       await this.historicize(id, {});
       return;
@@ -130,12 +123,10 @@ export class OrgPersonService {
     await deleteWithRules(
       this.em,
       {
-        lock: async (tx) => (await sql(tx, 'select id from org_person where id = ? for update', [id])).length > 0,
+        lock: () => this.assignments.lock(id),
         related: () => Promise.resolve({ counts: {}, items: [] }),
         removeRelated: () => Promise.resolve(),
-        remove: async (tx) => {
-          await sql(tx, 'delete from org_person where id = ?', [id]);
-        },
+        remove: () => this.assignments.delete(id),
         notFound: () => notFound(id),
       },
       query.force ?? false,
@@ -156,7 +147,7 @@ export class OrgPersonService {
     ] as const;
     const errors = [];
     for (const [field, table, id] of checks) {
-      if (id && !(await rowExists(this.em, table, id))) errors.push({ field, message: `does not exist: ${id}` });
+      if (id && !(await this.assignments.referencedExists(table, id))) errors.push({ field, message: `does not exist: ${id}` });
     }
     if (errors.length) throw new InvalidInputError(errors);
   }

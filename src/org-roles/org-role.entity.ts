@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { temporalProperties } from '../common/history/temporal-properties.js';
+import { temporalProperties } from '../org-chart/temporal-properties.js';
 
 /** A role a person can hold in a unit. */
 export const OrgRoleSchema = defineEntity({

@@ -2,18 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
-import { activeSql, AT_INSTANT_CTE } from '../common/query/history.sql.js';
+import { sql } from 'kysely';
+import { activeSql, atInstantCte } from '../org-chart/history.sql.js';
 import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
-import { isoSql } from '../common/query/tree.sql.js';
-import { sql } from '../database/transaction.js';
+import { isoSql } from '../org-chart/tree.sql.js';
+import { rows } from '../database/sql.js';
 import type { OrgRoleDto, OrgRoleFilterDto, OrgRoleSort } from './dto/org-role.dto.js';
 
-const ROWS = `rows as not materialized (
+const ROWS = sql.raw(`rows as not materialized (
     select r.id as org_role_id, r.code, r.name, r.description, r.project_id,
       ${isoSql('r.valid_from')} as valid_from, ${isoSql('r.valid_to')} as valid_to,
       ${activeSql('r')} as owned_active, true as parent_active
     from org_role r cross join at_instant
-  )`;
+  )`);
 
 const FILTERS: Record<keyof OrgRoleFilterDto, FilterRule> = {
   org_role_id: { kind: 'eq', sql: 'org_role_id' },
@@ -33,35 +34,38 @@ export class OrgRoleRepository {
 
   async list(filter: OrgRoleFilterDto | undefined, sort: SortTerm<OrgRoleSort>[], page: PageRequest, history: boolean, at: Date) {
     const where = compileFilters(filter, FILTERS);
-    if (!history) where.clauses.push('owned_active and parent_active');
-    const base = `with ${AT_INSTANT_CTE}, ${ROWS}`;
+    if (!history) where.push(sql`owned_active and parent_active`);
     return countedPage<OrgRoleDto>(
-      (query, params) => sql(this.em, query, params),
-      { withClause: base, from: `rows ${whereSql(where)}`, order: compileOrder(sort, SORTS, 'org_role_id'), id: 'org_role_id' },
-      { withClause: [at], from: where.params },
+      (statement) => rows(this.em, statement),
+      {
+        withClause: sql`with ${atInstantCte(at)}, ${ROWS}`,
+        from: sql`rows ${whereSql(where)}`,
+        order: compileOrder(sort, SORTS, 'org_role_id'),
+        id: 'org_role_id',
+      },
       { limit: page.perPage, offset: offsetOf(page) },
     );
   }
 
   async view(id: string, at: Date): Promise<OrgRoleDto | undefined> {
-    const rows = await sql<OrgRoleDto>(this.em, `with ${AT_INSTANT_CTE}, ${ROWS} select * from rows where org_role_id = ?`, [at, id]);
-    return rows[0];
+    const [row] = await rows(this.em, sql<OrgRoleDto>`with ${atInstantCte(at)}, ${ROWS} select * from rows where org_role_id = ${id}`);
+    return row;
   }
 
   async codeTaken(projectId: string | null, code: string, exceptId: string | null): Promise<boolean> {
-    const rows = await sql(
+    const found = await rows(
       this.em,
-      'select 1 from org_role where project_id is not distinct from ?::uuid and code = ? and id is distinct from ?::uuid',
-      [projectId, code, exceptId],
+      sql`select 1 from org_role where project_id is not distinct from ${projectId}::uuid and code = ${code} and id is distinct from ${exceptId}::uuid`,
     );
-    return rows.length > 0;
+    return found.length > 0;
   }
 
-  async lock(tx: EntityManager, id: string): Promise<boolean> {
-    return (await sql(tx, 'select id from org_role where id = ? for update', [id])).length > 0;
+  /** Locks the role FOR UPDATE (inside the caller's transaction); false when it does not exist. */
+  async lock(id: string): Promise<boolean> {
+    return (await rows(this.em, sql`select id from org_role where id = ${id} for update`)).length > 0;
   }
 
-  async delete(tx: EntityManager, id: string): Promise<void> {
-    await sql(tx, 'delete from org_role where id = ?', [id]);
+  async delete(id: string): Promise<void> {
+    await rows(this.em, sql`delete from org_role where id = ${id}`);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgRoleDto, OrgRoleDto, OrgRoleIndexDto, UpdateOrgRoleDto } from './dto/org-role.dto.js';
 import { OrgRolesService } from './org-roles.service.js';
 
@@ -20,7 +20,7 @@ export class OrgRolesController {
   }
 
   @ViewRoute(NOUN, OrgRoleDto)
-  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgRoleDto> {
+  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgRoleDto> {
     return this.roles.view(id);
   }
 
@@ -30,17 +30,17 @@ export class OrgRolesController {
   }
 
   @UpdateRoute(NOUN, OrgRoleDto, CONFLICTS)
-  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
+  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
     return this.roles.update(id, dto);
   }
 
   @DeleteRoute(NOUN, 'the assignments that carry the role')
-  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
     return this.roles.remove(id, query);
   }
 
   @HistoricizeRoute(NOUN, OrgRoleDto)
-  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgRoleDto> {
+  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgRoleDto> {
     return this.roles.historicize(id, dto);
   }
 }

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { violatedConstraint } from '../common/errors/database-errors.js';
+import { violatedConstraint } from '../database/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
-import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
-import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { projectName } from '../common/org-api/projects.js';
-import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
+import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { projectName } from '../org-chart/projects.js';
+import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { parseEntityId } from '../common/validation/validation.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { ORG_ROLE_SORTS, type CreateOrgRoleDto, type OrgRoleDto, type OrgRoleIndexDto, type UpdateOrgRoleDto } from './dto/org-role.dto.js';
 import { OrgRoleSchema, type OrgRole } from './org-role.entity.js';
@@ -35,8 +34,7 @@ export class OrgRolesService {
     return { items, total, page: page.page, perPage: page.perPage };
   }
 
-  async view(rawId: unknown): Promise<OrgRoleDto> {
-    const id = parseEntityId(rawId);
+  async view(id: string): Promise<OrgRoleDto> {
     const row = await this.roles.view(id, new Date());
     if (!row) throw notFound(id);
     return row;
@@ -61,8 +59,7 @@ export class OrgRolesService {
     return this.view(id);
   }
 
-  async update(rawId: unknown, dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
-    const id = parseEntityId(rawId);
+  async update(id: string, dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
     const role = await this.find(id);
     const sent = sentFields(dto);
     if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
@@ -91,8 +88,7 @@ export class OrgRolesService {
     return this.view(id);
   }
 
-  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgRoleDto> {
-    const id = parseEntityId(rawId);
+  async historicize(id: string, dto: HistoricizeDto): Promise<OrgRoleDto> {
     const role = await this.find(id);
     applyHistoricize(role, dto.date);
     await this.em.flush();
@@ -100,8 +96,7 @@ export class OrgRolesService {
   }
 
   /** Related: the assignments that carry this role. */
-  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
-    const id = parseEntityId(rawId);
+  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
     if (query.historicize) {
       await this.historicize(id, {});
       return;
@@ -110,10 +105,10 @@ export class OrgRolesService {
     await deleteWithRules(
       this.em,
       {
-        lock: (tx) => this.roles.lock(tx, id),
-        related: async (tx) => mergeRelated([await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT)]),
-        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
-        remove: (tx) => this.roles.delete(tx, id),
+        lock: () => this.roles.lock(id),
+        related: async () => mergeRelated([await this.assignments.related(scope, RELATED_ITEMS_LIMIT)]),
+        removeRelated: () => this.assignments.deleteInScope(scope),
+        remove: () => this.roles.delete(id),
         notFound: () => notFound(id),
       },
       query.force ?? false,

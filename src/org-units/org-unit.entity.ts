@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { temporalProperties } from '../common/history/temporal-properties.js';
+import { temporalProperties } from '../org-chart/temporal-properties.js';
 
 /** A unit of the org chart; a tree through parentId. */
 export const OrgUnitSchema = defineEntity({

@@ -1,7 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../common/org-api/org-routes.js';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitsService } from './org-units.service.js';
 
@@ -25,7 +25,7 @@ export class OrgUnitsController {
   }
 
   @ViewRoute(NOUN, OrgUnitDto)
-  view(@EntityId() id: unknown, @Query() _query: IdQueryDto): Promise<OrgUnitDto> {
+  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgUnitDto> {
     return this.units.view(id);
   }
 
@@ -35,17 +35,17 @@ export class OrgUnitsController {
   }
 
   @UpdateRoute(NOUN, OrgUnitDto, CONFLICTS)
-  update(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
+  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
     return this.units.update(id, dto);
   }
 
   @DeleteRoute(NOUN, 'every descendant unit, and the assignments of the unit and of all descendants')
-  remove(@EntityId() id: unknown, @Query() query: OrgDeleteQueryDto): Promise<void> {
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
     return this.units.remove(id, query);
   }
 
   @HistoricizeRoute(NOUN, OrgUnitDto)
-  historicize(@EntityId() id: unknown, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgUnitDto> {
+  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgUnitDto> {
     return this.units.historicize(id, dto);
   }
 }

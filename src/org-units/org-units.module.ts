@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { OrgUnitSchema } from './org-unit.entity.js';
 import { OrgPersonModule } from '../org-person/org-person.module.js';
 import { OrgUnitRepository } from './org-unit.repository.js';
 import { OrgUnitsController } from './org-units.controller.js';
 import { OrgUnitsService } from './org-units.service.js';
 
-@Module({ imports: [OrgPersonModule], controllers: [OrgUnitsController], providers: [OrgUnitsService, OrgUnitRepository] })
+@Module({
+  imports: [MikroOrmModule.forFeature([OrgUnitSchema]), OrgPersonModule],
+  controllers: [OrgUnitsController],
+  providers: [OrgUnitsService, OrgUnitRepository],
+})
 export class OrgUnitsModule {}

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { violatedConstraint } from '../common/errors/database-errors.js';
+import { violatedConstraint } from '../database/database-errors.js';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
-import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
-import type { HistoricizeDto, OrgDeleteQueryDto } from '../common/org-api/org-api.dto.js';
-import { projectName } from '../common/org-api/projects.js';
-import { applyHistoricize, assertValidity, sentFields } from '../common/org-api/validity.js';
+import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
+import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { projectName } from '../org-chart/projects.js';
+import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { parseEntityId } from '../common/validation/validation.js';
-import { rowExists } from '../common/query/exists.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { ORG_UNIT_SORTS, type CreateOrgUnitDto, type OrgUnitDto, type OrgUnitIndexDto, type UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitSchema, type OrgUnit } from './org-unit.entity.js';
@@ -38,8 +36,7 @@ export class OrgUnitsService {
     return { items, total, page: page.page, perPage: page.perPage };
   }
 
-  async view(rawId: unknown): Promise<OrgUnitDto> {
-    const id = parseEntityId(rawId);
+  async view(id: string): Promise<OrgUnitDto> {
     const row = await this.units.view(id, new Date());
     if (!row) throw notFound(id);
     return row;
@@ -68,8 +65,7 @@ export class OrgUnitsService {
   }
 
   /** Partial update; a new parent must exist and must not be the unit or one of its descendants. */
-  async update(rawId: unknown, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
-    const id = parseEntityId(rawId);
+  async update(id: string, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
     const unit = await this.find(id);
     const sent = sentFields(dto);
     if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
@@ -89,7 +85,7 @@ export class OrgUnitsService {
     const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
     if (next.parentId && parentChanged) {
       if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
-      if (!(await rowExists(this.em, 'org_unit', next.parentId))) throw missingParent(next.parentId);
+      if (!(await this.units.exists(next.parentId))) throw missingParent(next.parentId);
       if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
     }
     if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
@@ -100,8 +96,7 @@ export class OrgUnitsService {
     return this.view(id);
   }
 
-  async historicize(rawId: unknown, dto: HistoricizeDto): Promise<OrgUnitDto> {
-    const id = parseEntityId(rawId);
+  async historicize(id: string, dto: HistoricizeDto): Promise<OrgUnitDto> {
     const unit = await this.find(id);
     applyHistoricize(unit, dto.date);
     await this.em.flush();
@@ -109,8 +104,7 @@ export class OrgUnitsService {
   }
 
   /** Related: every descendant unit and the assignments of the unit and all descendants. */
-  async remove(rawId: unknown, query: OrgDeleteQueryDto): Promise<void> {
-    const id = parseEntityId(rawId);
+  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
     if (query.historicize) {
       await this.historicize(id, {});
       return;
@@ -119,13 +113,13 @@ export class OrgUnitsService {
     await deleteWithRules(
       this.em,
       {
-        lock: (tx) => this.units.lockSubtree(tx, id),
-        related: async (tx) => {
-          const units = await this.units.descendants(tx, id, RELATED_ITEMS_LIMIT);
-          return mergeRelated([units, await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT - units.items.length)]);
+        lock: () => this.units.lockSubtree(id),
+        related: async () => {
+          const units = await this.units.descendants(id, RELATED_ITEMS_LIMIT);
+          return mergeRelated([units, await this.assignments.related(scope, RELATED_ITEMS_LIMIT - units.items.length)]);
         },
-        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
-        remove: (tx) => this.units.deleteSubtree(tx, id),
+        removeRelated: () => this.assignments.deleteInScope(scope),
+        remove: () => this.units.deleteSubtree(id),
         notFound: () => notFound(id),
       },
       query.force ?? false,

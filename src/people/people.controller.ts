@@ -8,7 +8,7 @@ import { Created } from '../common/http/created.decorator.js';
 import { ExpensiveRead } from '../common/load/expensive-read.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
-import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
+import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonEmailPipe, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
 import { PeopleService } from './people.service.js';
 
 const READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
@@ -67,7 +67,7 @@ export class PeopleController {
   @ApiOkResponse({ type: PersonDto })
   @problem(400, 'Invalid email format.')
   @problem(404, 'No such person.')
-  get(@Param('email') email: string): Promise<PersonDto> {
+  get(@Param('email', PersonEmailPipe) email: string): Promise<PersonDto> {
     return this.people.get(email);
   }
 
@@ -79,7 +79,7 @@ export class PeopleController {
   @problem(400, 'Invalid field or email format.')
   @problem(404, 'No such person.')
   @problem(409, 'The new email is taken.')
-  update(@Param('email') email: string, @Body() dto: UpdatePersonDto): Promise<PersonDto> {
+  update(@Param('email', PersonEmailPipe) email: string, @Body() dto: UpdatePersonDto): Promise<PersonDto> {
     return this.people.update(email, dto);
   }
 
@@ -95,7 +95,7 @@ export class PeopleController {
   @ApiNoContentResponse({ description: 'Deleted (or historicized).' })
   @problem(400, 'Invalid email format or parameter, or related entities exist (listed in related).')
   @problem(404, 'No such person.')
-  remove(@Param('email') email: string, @Query() query: DeleteQueryDto): Promise<void> {
+  remove(@Param('email', PersonEmailPipe) email: string, @Query() query: DeleteQueryDto): Promise<void> {
     return this.people.remove(email, query);
   }
 }

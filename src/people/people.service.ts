@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { isEmail } from 'class-validator';
 import { ConflictError, EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
-import { violatedConstraint } from '../common/errors/database-errors.js';
+import { violatedConstraint } from '../database/database-errors.js';
 import type { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
@@ -16,12 +15,11 @@ import {
   type UpdatePersonDto,
 } from './dto/person.dto.js';
 import { mapPerson } from './person.mapper.js';
-import { PERSON_LIMITS, PersonSchema, type Person } from './person.entity.js';
+import { PersonSchema, type Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
-import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../common/org-api/deletion.js';
-import { sql } from '../database/transaction.js';
-import { applyHistoricize } from '../common/org-api/validity.js';
+import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
+import { applyHistoricize } from '../org-chart/validity.js';
 
 const EMAIL_INDEX = 'person_email_lower_uniq';
 type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES>;
@@ -104,12 +102,10 @@ export class PeopleService {
     await deleteWithRules(
       this.em,
       {
-        lock: async (tx) => (await sql(tx, 'select id from person where id = ? for update', [person.id])).length > 0,
-        related: async (tx) => mergeRelated([await this.assignments.related(tx, scope, RELATED_ITEMS_LIMIT)]),
-        removeRelated: (tx) => this.assignments.deleteInScope(tx, scope),
-        remove: async (tx) => {
-          await sql(tx, 'delete from person where id = ?', [person.id]);
-        },
+        lock: () => this.people.lock(person.id),
+        related: async () => mergeRelated([await this.assignments.related(scope, RELATED_ITEMS_LIMIT)]),
+        removeRelated: () => this.assignments.deleteInScope(scope),
+        remove: () => this.people.delete(person.id),
         notFound: () => new EntityNotFoundError(`No person with email ${email}.`),
       },
       options.force ?? false,
@@ -117,7 +113,6 @@ export class PeopleService {
   }
 
   private async find(email: string): Promise<Person> {
-    if (email.length > PERSON_LIMITS.email || !isEmail(email)) throw InvalidInputError.field('email', 'Invalid email format');
     const person = await this.people.findByEmail(email);
     if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
     return person;

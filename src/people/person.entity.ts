@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { temporalProperties } from '../common/history/temporal-properties.js';
+import { temporalProperties } from '../org-chart/temporal-properties.js';
 
 /** Column lengths shared by the entity, the DTO validators and the migration's CHECKs. */
 export const PERSON_LIMITS = { email: 254, name: 100, text: 200 } as const;

@@ -3,8 +3,9 @@ import type { EntityDictionary } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import { likeContains, type SortTerm } from '../common/pagination/sort.js';
-import { countedPage, whereSql, type CompiledWhere } from '../common/query/sql-list.js';
-import { sql } from '../database/transaction.js';
+import { sql } from 'kysely';
+import { countedPage, whereSql, type Sql } from '../common/query/sql-list.js';
+import { rows } from '../database/sql.js';
 import type { PersonSortField } from './dto/person.dto.js';
 import { PersonSchema, type Person } from './person.entity.js';
 
@@ -45,38 +46,44 @@ export class PersonRepository {
   constructor(private readonly em: EntityManager) {}
 
   /** Case-insensitive lookup through the unique index on lower(email). */
-  findByEmail(email: string): Promise<Person | null> {
-    return this.em.createQueryBuilder(PersonSchema, 'p').select('*').where('lower(p.email) = ?', [email.toLowerCase()]).getSingleResult();
+  async findByEmail(email: string): Promise<Person | null> {
+    const [row] = await rows(this.em, sql<EntityDictionary<Person>>`select * from person where lower(email) = ${email.toLowerCase()}`);
+    // Mapped into the unit of work: a later flush writes the caller's changes to it.
+    return row ? this.em.map(PersonSchema, row) : null;
   }
 
   /** One page and the exact total in one statement (see countedPage): a list holds one pooled connection. */
   async list(filter: PersonFilter, sort: SortTerm<PersonSortField>[], page: PageRequest): Promise<{ items: Person[]; total: number }> {
-    const where: CompiledWhere = { clauses: [], params: [] };
-    const and = (clause: string, ...params: unknown[]) => {
-      where.clauses.push(clause);
-      where.params.push(...params);
-    };
-    if (filter.email !== undefined) and('lower(p.email) = lower(?)', filter.email);
+    const where: Sql[] = [];
+    if (filter.email !== undefined) where.push(sql`lower(p.email) = lower(${filter.email})`);
     for (const key of ['externalId', 'organization', 'business', 'department', 'group', 'team'] as const) {
-      if (filter[key] !== undefined) and(`p.${COLUMNS[key]} = ?`, filter[key]);
+      if (filter[key] !== undefined) where.push(sql`${sql.raw(`p.${COLUMNS[key]}`)} = ${filter[key]}`);
     }
     if (filter.q !== undefined && filter.q !== '') {
       // Each ilike can use its column's trigram index (migration Migration20261201020000).
       const like = likeContains(filter.q);
-      and('(p.first_name ilike ? or p.last_name ilike ? or p.display_name ilike ? or p.email ilike ?)', like, like, like, like);
+      where.push(sql`(p.first_name ilike ${like} or p.last_name ilike ${like} or p.display_name ilike ${like} or p.email ilike ${like})`);
     }
     if (!filter.history)
-      and('(p.valid_from is null or p.valid_from <= ?) and (p.valid_to is null or p.valid_to > ?)', filter.at, filter.at);
+      where.push(sql`(p.valid_from is null or p.valid_from <= ${filter.at}) and (p.valid_to is null or p.valid_to > ${filter.at})`);
     const order = [
       ...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`),
       'id asc',
     ].join(', ');
     const { items, total } = await countedPage<EntityDictionary<Person>>(
-      (query, params) => sql(this.em, query, params),
-      { withClause: '', from: `person p ${whereSql(where)}`, order, id: 'id' },
-      { withClause: [], from: where.params },
+      (statement) => rows(this.em, statement),
+      { withClause: sql``, from: sql`person p ${whereSql(where)}`, order, id: 'id' },
       { limit: page.perPage, offset: offsetOf(page) },
     );
     return { items: items.map((row) => this.em.map(PersonSchema, row)), total };
+  }
+
+  /** Locks the person FOR UPDATE (inside the caller's transaction); false when it does not exist. */
+  async lock(id: string): Promise<boolean> {
+    return (await rows(this.em, sql`select id from person where id = ${id} for update`)).length > 0;
+  }
+
+  async delete(id: string): Promise<void> {
+    await rows(this.em, sql`delete from person where id = ${id}`);
   }
 }

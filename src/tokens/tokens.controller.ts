@@ -9,9 +9,9 @@ import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { PageQueryDto } from '../common/pagination/page.js';
-import { CreatedTokenDto, CreateTokenDto, RevokeTokenQueryDto, TokenDto, TokenListDto } from './dto/token.dto.js';
+import { CreatedTokenDto, CreateTokenDto, RevokeTokenQueryDto, TokenDto, TokenIdPipe, TokenListDto } from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
-import { UUID_DOC } from '../common/org-api/org-api.dto.js';
+import { UUID_DOC } from '../common/validation/validation.js';
 
 const MANAGE = { scope: Scope.Api, minRole: SiteRole.Administrator } as const;
 const ID_PARAM = ApiParam({
@@ -66,7 +66,7 @@ export class TokensController {
   @ApiProblem(400, 'Malformed id.')
   @ApiProblem(404, "No such token, or one above the caller's role (an Opsera Administrator token for an Administrator).")
   @ID_PARAM
-  get(@Param('id') id: string, @CurrentPrincipal() actor: Principal): Promise<TokenDto> {
+  get(@Param('id', TokenIdPipe) id: string, @CurrentPrincipal() actor: Principal): Promise<TokenDto> {
     return this.tokens.get(id, actor);
   }
 
@@ -83,7 +83,11 @@ export class TokensController {
   @ApiProblem(400, 'Malformed id or cascade.')
   @ApiProblem(404, "No such token, or one above the caller's role (an Opsera Administrator token for an Administrator).")
   @ID_PARAM
-  async revoke(@Param('id') id: string, @Query() query: RevokeTokenQueryDto, @CurrentPrincipal() actor: Principal): Promise<void> {
+  async revoke(
+    @Param('id', TokenIdPipe) id: string,
+    @Query() query: RevokeTokenQueryDto,
+    @CurrentPrincipal() actor: Principal,
+  ): Promise<void> {
     await this.tokens.revoke(id, actor, { cascade: query.cascade });
   }
 }

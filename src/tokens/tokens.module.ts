@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { ApiTokenSchema } from './api-token.entity.js';
 import { TokensController } from './tokens.controller.js';
+import { TokenRepository } from './token.repository.js';
 import { TokensService } from './tokens.service.js';
 
-@Module({ controllers: [TokensController], providers: [TokensService], exports: [TokensService] })
+@Module({
+  imports: [MikroOrmModule.forFeature([ApiTokenSchema])],
+  controllers: [TokensController],
+  providers: [TokensService, TokenRepository],
+  exports: [TokensService],
+})
 export class TokensModule {}

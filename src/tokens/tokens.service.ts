@@ -8,10 +8,10 @@ import { ALL_SITE_ROLES, roleAtLeast, SiteRole } from '../common/auth/site-roles
 import { hashToken, generateToken, isWellFormedToken } from '../common/auth/token-format.js';
 import { EntityNotFoundError, ForbiddenError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { offsetOf, type Page, type PageRequest } from '../common/pagination/page.js';
-import { normalizeUuid, parseDate } from '../common/validation/validation.js';
+import { parseDate } from '../common/validation/validation.js';
 import { forbiddenCharacterIn, forbiddenCharacterMessage } from '../common/validation/free-text.js';
-import { inTransaction, sql } from '../database/transaction.js';
-import { revokeTokens, type RevokedToken } from './token.repository.js';
+import { inTransaction } from '../database/transaction.js';
+import { TokenRepository, type RevokedToken, type TokenRow } from './token.repository.js';
 import { ApiTokenSchema, type ApiToken } from './api-token.entity.js';
 import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
@@ -24,16 +24,6 @@ export interface NewToken {
   scopes?: Scope[];
   /** Absent or null: the default lifetime (TOKEN_DEFAULT_TTL). At most TOKEN_MAX_TTL from now. */
   expiresAt?: Date | null;
-}
-
-interface TokenRow {
-  id: string;
-  name: string;
-  role: SiteRole;
-  scopes: Scope[];
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
 }
 
 /** Any fixed 64-bit key, shared by every instance: serializes the first-start token creation. */
@@ -53,6 +43,7 @@ export class TokensService {
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenRepository = new TokenRepository(em),
   ) {}
 
   /**
@@ -120,7 +111,7 @@ export class TokensService {
     const cascade = options.cascade ?? false;
     const revoked = await inTransaction(this.em, async (tx) => {
       const token = await this.find(tx, id, actor);
-      return revokeTokens(tx, token.id, cascade);
+      return this.tokens.on(tx).revoke(token.id, cascade);
     });
     for (const token of revoked) {
       this.logger.log({
@@ -130,7 +121,7 @@ export class TokensService {
         tokenName: token.name,
         role: token.role,
         actorTokenId: actor?.tokenId ?? null,
-        cascadeFrom: token.id === normalizeUuid(id) ? null : normalizeUuid(id),
+        cascadeFrom: token.id === id ? null : id,
       });
     }
     return revoked;
@@ -142,12 +133,7 @@ export class TokensService {
    */
   async authenticate(token: string): Promise<Principal | null> {
     if (!isWellFormedToken(token)) return null;
-    const rows = await this.em
-      .getConnection()
-      .execute<TokenRow[]>('select id, name, role, scopes, expires_at, revoked_at, last_used_at from api_token where token_hash = ?', [
-        hashToken(token),
-      ]);
-    const row = rows[0];
+    const row = await this.tokens.findByHash(hashToken(token));
     const now = Date.now();
     if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now)) return null;
     await this.touch(row, now);
@@ -164,11 +150,7 @@ export class TokensService {
     if (now - seen < interval) return;
     this.lastUsedWrites.set(row.id, now);
     try {
-      await sql(
-        this.em,
-        'update api_token set last_used_at = now() where id = ? and (last_used_at is null or last_used_at < now() - make_interval(secs => ?))',
-        [row.id, interval / 1000],
-      );
+      await this.tokens.touch(row.id, interval / 1000);
     } catch (error) {
       // Bookkeeping only: a failed write must not fail an authenticated request.
       this.logger.warn({ msg: 'could not record token use', tokenId: row.id, error: (error as Error).message });
@@ -183,7 +165,7 @@ export class TokensService {
    */
   async createBootstrapTokenIfNone(deliver: (token: CreatedTokenDto) => Promise<void>): Promise<CreatedTokenDto | undefined> {
     const created = await this.em.transactional(async (em) => {
-      await sql(em, 'select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK_KEY]);
+      await this.tokens.on(em).advisoryXactLock(BOOTSTRAP_LOCK_KEY);
       if ((await em.count(ApiTokenSchema, {})) > 0) return undefined;
       const scoped = new TokensService(em, this.config);
       const expiresAt = new Date(Date.now() + this.config.bootstrapToken.ttlMs);
@@ -247,12 +229,10 @@ export class TokensService {
     });
   }
 
-  /** A token the actor may see, or 404 (also for a token above its role). */
+  /** A token the actor may see (by an id parsed at the edge: {@link parseTokenId}), or 404 (also for a token above its role). */
   private async find(em: EntityManager, id: string, actor: Principal | undefined): Promise<ApiToken> {
-    const uuid = normalizeUuid(id);
-    if (!uuid) throw InvalidInputError.field('id', 'must be a UUID');
-    const token = await em.findOne(ApiTokenSchema, { id: uuid, role: { $in: visibleRoles(actor) } });
-    if (!token) throw new EntityNotFoundError(`No token with id ${uuid}.`);
+    const token = await em.findOne(ApiTokenSchema, { id, role: { $in: visibleRoles(actor) } });
+    if (!token) throw new EntityNotFoundError(`No token with id ${id}.`);
     return token;
   }
 }

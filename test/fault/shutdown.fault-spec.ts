@@ -9,7 +9,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { loadConfig } from '../../src/config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { ormConfig } from '../../src/database/mikro-orm.config.js';
-import { sql } from '../../src/database/transaction.js';
+import { sql } from '../support/sql.js';
 import { freePort } from '../support/free-port.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

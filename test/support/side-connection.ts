@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ormConfig } from '../../src/database/mikro-orm.config.js';
-import { sql } from '../../src/database/transaction.js';
+import { sql } from './sql.js';
 import type { TestApp } from './test-app.js';
 
 /** A table lock held by a side session until `release()`. */

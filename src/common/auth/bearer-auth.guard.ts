@@ -1,7 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { isErrorLike } from '../errors/database-errors.js';
+import { isErrorLike } from '../../database/database-errors.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import { BEARER_STRATEGY, IS_PUBLIC_KEY } from './auth.constants.js';
 

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Inject, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { classifyDatabaseError } from './database-errors.js';
+import { classifyDatabaseError } from '../../database/database-errors.js';
 import { DomainError } from './domain-errors.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem.js';
 import { requestPath } from '../http/request-path.js';

@@ -12,7 +12,7 @@ import { defer, lastValueFrom, type Observable } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { Principal } from '../auth/principal.js';
 import { ApiProblem } from '../errors/api-problem.decorator.js';
-import { isStatementTimeout } from '../errors/database-errors.js';
+import { isStatementTimeout } from '../../database/database-errors.js';
 import { QueryTooExpensiveError, ServiceUnavailableError, TooManyConcurrentReadsError } from '../errors/domain-errors.js';
 import { Semaphore } from './semaphore.js';
 

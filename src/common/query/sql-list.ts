@@ -1,4 +1,8 @@
+import { sql, type RawBuilder } from 'kysely';
 import { likeContains, type SortTerm } from '../pagination/sort.js';
+
+/** A piece of SQL built with Kysely's `sql` tag: its values are bind parameters. */
+export type Sql = RawBuilder<unknown>;
 
 /**
  * How one filter key becomes SQL. Keys and column expressions come only from these allow-lists;
@@ -21,52 +25,35 @@ export interface ListSpec<F extends string, S extends string> {
   id: string;
 }
 
-export interface CompiledWhere {
-  clauses: string[];
-  params: unknown[];
-}
-
-export function compileFilters<F extends string>(
-  filter: Partial<Record<F, unknown>> | undefined,
-  rules: Record<F, FilterRule>,
-): CompiledWhere {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
+export function compileFilters<F extends string>(filter: Partial<Record<F, unknown>> | undefined, rules: Record<F, FilterRule>): Sql[] {
+  const clauses: Sql[] = [];
   for (const key of Object.keys(rules) as F[]) {
     const value = filter?.[key];
     if (value === undefined) continue;
     const rule = rules[key];
+    const column = sql.raw(rule.sql);
     switch (rule.kind) {
       case 'eq':
-        clauses.push(`${rule.sql} = ?`);
-        params.push(value);
+        clauses.push(sql`${column} = ${value}`);
         break;
       case 'eq-ci':
-        clauses.push(`lower(${rule.sql}) = lower(?)`);
-        params.push(value);
+        clauses.push(sql`lower(${column}) = lower(${value})`);
         break;
       case 'eq-nullable':
-        if (value === null) clauses.push(`${rule.sql} is null`);
-        else {
-          clauses.push(`${rule.sql} = ?`);
-          params.push(value);
-        }
+        clauses.push(value === null ? sql`${column} is null` : sql`${column} = ${value}`);
         break;
       case 'contains':
-        clauses.push(`${rule.sql} like ?`);
-        params.push(likeContains(String(value)));
+        clauses.push(sql`${column} like ${likeContains(String(value))}`);
         break;
       case 'contains-ci':
-        clauses.push(`${rule.sql} ilike ?`);
-        params.push(likeContains(String(value)));
+        clauses.push(sql`${column} ilike ${likeContains(String(value))}`);
         break;
       case 'bool':
-        clauses.push(`(${rule.sql}) = ?`);
-        params.push(value);
+        clauses.push(sql`(${column}) = ${value}`);
         break;
     }
   }
-  return { clauses, params };
+  return clauses;
 }
 
 /** ORDER BY from allow-listed sort terms, always ending with the id so paging is stable. */
@@ -75,8 +62,8 @@ export function compileOrder<S extends string>(terms: SortTerm<S>[], sorts: Reco
   return [...parts, `${id} asc`].join(', ');
 }
 
-export function whereSql(where: CompiledWhere): string {
-  return where.clauses.length ? `where ${where.clauses.join(' and ')}` : '';
+export function whereSql(clauses: Sql[]): Sql {
+  return clauses.length ? sql`where ${sql.join(clauses, sql` and `)}` : sql``;
 }
 
 /** The page's rows and the exact number of rows matching the filter. */
@@ -93,19 +80,19 @@ export interface CountedPage<T> {
  * page would also be one statement, but it makes the page read every matching row: ten times slower
  * on the first page of 100,000 people.) A CTE used in `from` must be `not materialized`, or
  * PostgreSQL would materialize it once for both uses.
- * `from` is the filtered relation (`rows where ...`), `id` the row id column, `order` the ORDER BY.
+ * `from` is the filtered relation (`rows where ...`, its parameters bound at each use), `id` the row
+ * id column, `order` the ORDER BY (allow-listed names only).
  */
 export async function countedPage<T extends object>(
-  run: (query: string, params: readonly unknown[]) => Promise<object[]>,
-  statement: { withClause: string; from: string; order: string; id: string },
-  params: { withClause: readonly unknown[]; from: readonly unknown[] },
+  run: (statement: RawBuilder<object>) => Promise<object[]>,
+  statement: { withClause: Sql; from: Sql; order: string; id: string },
   page: { limit: number; offset: number },
 ): Promise<CountedPage<T>> {
+  const order = sql.raw(statement.order);
   const rows = (await run(
-    `${statement.withClause} select counted.total_rows, page.* from (select count(*)::int as total_rows from ${statement.from}) counted
-       left join lateral (select * from ${statement.from} order by ${statement.order} limit ? offset ?) page on true
-      order by ${statement.order}`,
-    [...params.withClause, ...params.from, ...params.from, page.limit, page.offset],
+    sql`${statement.withClause} select counted.total_rows, page.* from (select count(*)::int as total_rows from ${statement.from}) counted
+       left join lateral (select * from ${statement.from} order by ${order} limit ${page.limit} offset ${page.offset}) page on true
+      order by ${order}`,
   )) as (Record<string, unknown> & { total_rows: number })[];
   const total = rows[0]?.total_rows ?? 0;
   const items = rows.filter((row) => row[statement.id] !== null).map(({ total_rows: _total, ...item }) => item as unknown as T);

@@ -128,6 +128,15 @@ export const ToBoolean = () => Transform(({ value }: { value: unknown }) => pars
 export const ToInt = () =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim()) ? Number(value) : value));
 
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID_MESSAGE = { message: 'must be a UUID (dashed or 32 hex digits)' };
+/** How a UUID input is documented: dashed or 32 hex digits, answered dashed. */
+export const UUID_DOC = {
+  type: String,
+  format: 'uuid',
+  maxLength: 36,
+  pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+} as const;
 const UUID_DASHED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UUID_HEX = /^[0-9a-f]{32}$/i;
 

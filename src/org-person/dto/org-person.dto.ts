@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { BoolField, DateField, IndexRequestBase, RequiredUuidField, TextField, UuidField } from '../../common/org-api/org-api.dto.js';
+import { BoolField, DateField, IndexRequestBase, RequiredUuidField, TextField, UuidField } from '../../org-chart/org-api.dto.js';
 
 const EX = {
   assignment: '5f0c3b7e-4f43-4e0b-9a52-1f3f1c2d9a10',

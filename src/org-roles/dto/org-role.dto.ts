@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { FreeText } from '../../common/validation/free-text.js';
-import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../common/org-api/org-api.dto.js';
+import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../org-chart/org-api.dto.js';
 
 const EX = { role: '9b2f6c1d-7e4a-4f0b-8c3d-2a1b0c9d8e7f', project: 'b5a7d602-3fc9-4e2a-9d1a-6e5b4c8f7a01' };
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { FreeText } from '../../common/validation/free-text.js';
-import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../common/org-api/org-api.dto.js';
+import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../org-chart/org-api.dto.js';
 
 const EX = {
   unit: '123e4567-e89b-12d3-a456-426655440000',

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsBoolean, IsDate, IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsDate, IsEmail, isEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { InvalidInputError } from '../../common/errors/domain-errors.js';
+import { edgePipe } from '../../common/validation/edge-pipe.js';
 import { MAX_PER_PAGE, PageQueryDto } from '../../common/pagination/page.js';
 import { FreeText } from '../../common/validation/free-text.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToBoolean, ToDate } from '../../common/validation/validation.js';
@@ -166,3 +168,13 @@ export class PersonListDto {
 }
 
 export const ALIASES = { business_group: 'business', applicationdepartment: 'department', projectgroup: 'group' } as const;
+
+/** The email of the path (`/api/v2/data/people/{email}`): as given, or a 400 naming `email`. */
+export function parsePersonEmail(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.length > PERSON_LIMITS.email || !isEmail(raw))
+    throw InvalidInputError.field('email', 'Invalid email format');
+  return raw;
+}
+
+/** {@link parsePersonEmail} as a pipe: `@Param('email', PersonEmailPipe)`. */
+export const PersonEmailPipe = edgePipe(parsePersonEmail);

@@ -3,7 +3,9 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsStr
 import { ALL_SCOPES, Scope } from '../../common/auth/scopes.js';
 import { ALL_SITE_ROLES, SiteRole } from '../../common/auth/site-roles.js';
 import { FreeText } from '../../common/validation/free-text.js';
-import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME, ToBoolean } from '../../common/validation/validation.js';
+import { InvalidInputError } from '../../common/errors/domain-errors.js';
+import { edgePipe } from '../../common/validation/edge-pipe.js';
+import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME, normalizeUuid, ToBoolean } from '../../common/validation/validation.js';
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'hr-sync', maxLength: 100, description: 'What the token is for.' })
@@ -110,3 +112,13 @@ export class TokenListDto {
   @ApiProperty({ example: 1 }) count!: number;
   @ApiProperty({ type: [TokenDto], maxItems: 1000 }) data!: TokenDto[];
 }
+
+/** A token id (dashed or 32 hex digits), normalized; a 400 naming `id` otherwise. The API and the CLI parse with it. */
+export function parseTokenId(raw: unknown): string {
+  const id = normalizeUuid(raw);
+  if (!id) throw InvalidInputError.field('id', 'must be a UUID');
+  return id;
+}
+
+/** {@link parseTokenId} as a pipe: `@Param('id', TokenIdPipe)`. */
+export const TokenIdPipe = edgePipe(parseTokenId);

@@ -11,8 +11,8 @@ import { SiteRole } from '../../../src/common/auth/site-roles.js';
 import { loadConfig, type AppConfig } from '../../../src/config/app-config.js';
 import { isAlive, startEmbeddedPostgres, type EmbeddedDatabase } from '../../../src/database/embedded-postgres.js';
 import { freePort } from '../../support/free-port.js';
-import { ormConfig } from '../../../src/database/mikro-orm.config.js';
-import { sql } from '../../../src/database/transaction.js';
+import { cliOrmConfig } from '../../../src/entities.js';
+import { sql } from '../../support/sql.js';
 import { TokensService } from '../../../src/tokens/tokens.service.js';
 
 /**
@@ -43,7 +43,8 @@ export class FaultEnv {
       ...env,
       DATABASE_URL: db.url,
     });
-    const base = ormConfig(config, db.url);
+    // The entity list too: the spec creates its token through TokensService on this ORM.
+    const base = cliOrmConfig(config, db.url);
     // A separate pool, named apart, for the spec's own SQL (terminating the app's sessions, snapshots).
     const admin = new MikroORM({
       ...base,

@@ -1,6 +1,6 @@
 import { Injectable, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { InvalidInputError } from '../errors/domain-errors.js';
+import { InvalidInputError } from '../common/errors/domain-errors.js';
 
 /**
  * PHP encodes an empty array as `[]`, so 4HSE's client sends `[]` for "no fields" (contract section

@@ -1,12 +1,14 @@
 import { applyDecorators, createParamDecorator, Delete, Get, HttpCode, Post, Put, type ExecutionContext } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
-import { Authorize } from '../auth/authorize.decorator.js';
-import { Scope } from '../auth/scopes.js';
-import { SiteRole } from '../auth/site-roles.js';
-import { ApiProblem } from '../errors/api-problem.decorator.js';
-import { ExpensiveRead } from '../load/expensive-read.js';
-import { ListShape, Paginated } from '../pagination/pagination.interceptor.js';
-import { HistoricizeDto, UUID_DOC } from './org-api.dto.js';
+import { Authorize } from '../common/auth/authorize.decorator.js';
+import { Scope } from '../common/auth/scopes.js';
+import { SiteRole } from '../common/auth/site-roles.js';
+import { ApiProblem } from '../common/errors/api-problem.decorator.js';
+import { ExpensiveRead } from '../common/load/expensive-read.js';
+import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
+import { edgePipe } from '../common/validation/edge-pipe.js';
+import { parseEntityId, UUID_DOC } from '../common/validation/validation.js';
+import { HistoricizeDto } from './org-api.dto.js';
 import { EmptyArrayMeansNoFields } from './php-empty-array.js';
 
 /** The role matrix of contract section 7, shared by the three 4HSE resources. */
@@ -25,11 +27,14 @@ const idParam = ApiParam({
   example: '123e4567-e89b-12d3-a456-426655440000',
 });
 
-/** The entity id from the path (`/view/{id}`) or the query string (`/view?id=`), unvalidated. */
-export const EntityId = createParamDecorator((_: unknown, ctx: ExecutionContext): unknown => {
+/** The raw entity id from the path (`/view/{id}`) or the query string (`/view?id=`). */
+const RawEntityId = createParamDecorator((_: unknown, ctx: ExecutionContext): unknown => {
   const request = ctx.switchToHttp().getRequest<{ params?: Record<string, unknown>; query?: Record<string, unknown> }>();
   return request.params?.id ?? request.query?.id;
 });
+
+/** The entity id of the path or query form, parsed at the edge: a normalized UUID, or a 400 naming `id`. */
+export const EntityId = () => RawEntityId(undefined, edgePipe(parseEntityId));
 
 /** POST /v2/{res}/index: bare JSON array plus X-Pagination-* headers. */
 export function IndexRoute(noun: string, item: unknown, body: unknown, example: object) {

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors/domain-errors.js';
+import { InvalidInputError } from '../common/errors/domain-errors.js';
 
 /** valid_to must be later than valid_from when both are set (the CHECK constraint says the same). */
 export function assertValidity(from: Date | null | undefined, to: Date | null | undefined, field = 'valid_to'): void {

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { TokensModule } from '../../tokens/tokens.module.js';
-import { BearerAuthGuard } from './bearer-auth.guard.js';
+import { TokensModule } from './tokens.module.js';
+import { BearerAuthGuard } from '../common/auth/bearer-auth.guard.js';
 import { BearerStrategy } from './bearer.strategy.js';
-import { PermissionsGuard } from './permissions.guard.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
-import { UnauthenticatedLimiter, UnauthRateLimitGuard } from './unauth-rate-limit.guard.js';
+import { PermissionsGuard } from '../common/auth/permissions.guard.js';
+import { RateLimitGuard } from '../common/auth/rate-limit.guard.js';
+import { UnauthenticatedLimiter, UnauthRateLimitGuard } from '../common/auth/unauth-rate-limit.guard.js';
 
 /**
  * Global guards, in this order: the per-address limit of unauthenticated requests (before any

@@ -1,19 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../pagination/page.js';
-import { DeleteQueryDto } from '../http/delete-query.dto.js';
-import { FreeText } from '../validation/free-text.js';
-import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToDate, ToUuid } from '../validation/validation.js';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../common/pagination/page.js';
+import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
+import { FreeText } from '../common/validation/free-text.js';
+import {
+  DATE_INPUT_DOC,
+  DATE_TIME_INPUT_FORMS,
+  ToDate,
+  ToUuid,
+  UUID_DOC,
+  UUID_MESSAGE,
+  UUID_PATTERN,
+} from '../common/validation/validation.js';
 
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const UUID_MESSAGE = { message: 'must be a UUID (dashed or 32 hex digits)' };
-/** How a UUID input is documented: dashed or 32 hex digits, answered dashed. */
-export const UUID_DOC = {
-  type: String,
-  format: 'uuid',
-  maxLength: 36,
-  pattern: '^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
-} as const;
 /** The longest ISO 8601 date-time the date parser accepts (microseconds and a ±hh:mm offset). */
 export const ISO_MAX_LENGTH = 35;
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { TokensService } from '../../tokens/tokens.service.js';
-import { BEARER_STRATEGY } from './auth.constants.js';
-import type { Principal } from './principal.js';
-import { COMPAT_QUERY_PARAM, presentedToken, type TokenSource } from './token-extraction.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { TokensService } from './tokens.service.js';
+import { BEARER_STRATEGY } from '../common/auth/auth.constants.js';
+import type { Principal } from '../common/auth/principal.js';
+import { COMPAT_QUERY_PARAM, presentedToken, type TokenSource } from '../common/auth/token-extraction.js';
 
 /**
  * passport-http-bearer, fed only what {@link presentedToken} allows: the strategy itself would also read

@@ -1,12 +1,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isForeignKeyViolation } from '../errors/database-errors.js';
-import { RelatedEntitiesError } from '../errors/domain-errors.js';
-import type { RelatedEntity, RelatedSummary } from '../errors/problem.js';
-import { inTransaction } from '../../database/transaction.js';
+import { isForeignKeyViolation } from '../database/database-errors.js';
+import { RelatedEntitiesError } from '../common/errors/domain-errors.js';
+import type { RelatedEntity, RelatedSummary } from '../common/errors/problem.js';
+import { inTransaction } from '../database/transaction.js';
 
 export const RELATED_ITEMS_LIMIT = 100;
 
-/** What a delete of one entity needs to know about it; every step runs inside the same transaction. */
+/**
+ * What a delete of one entity needs to know about it. Every step but `notFound` runs inside the same
+ * transaction: the repositories' injected EntityManager follows it, so no step takes it as an argument.
+ */
 export interface DeletionPlan {
   /**
    * Locks the entity, and every row the delete walks, FOR UPDATE. A concurrent insert that
@@ -14,11 +17,11 @@ export interface DeletionPlan {
    * because the row is gone; one that got there first is seen by the counts that follow.
    * Resolves false when the entity does not exist.
    */
-  lock(tx: EntityManager): Promise<boolean>;
-  related(tx: EntityManager): Promise<RelatedSummary>;
+  lock(): Promise<boolean>;
+  related(): Promise<RelatedSummary>;
   /** Deletes every related entity, in bounded set-based statements (never row by row). */
-  removeRelated(tx: EntityManager): Promise<void>;
-  remove(tx: EntityManager): Promise<void>;
+  removeRelated(): Promise<void>;
+  remove(): Promise<void>;
   notFound(): Error;
 }
 
@@ -45,17 +48,17 @@ export function mergeRelated(parts: { type: string; count: number; items: Relate
  */
 export async function deleteWithRules(em: EntityManager, plan: DeletionPlan, force: boolean): Promise<void> {
   try {
-    await inTransaction(em, async (tx) => {
-      if (!(await plan.lock(tx))) throw plan.notFound();
-      const related = await plan.related(tx);
+    await inTransaction(em, async () => {
+      if (!(await plan.lock())) throw plan.notFound();
+      const related = await plan.related();
       if (totalRelated(related) > 0) {
         if (!force) throw new RelatedEntitiesError(related);
-        await plan.removeRelated(tx);
+        await plan.removeRelated();
       }
-      await plan.remove(tx);
+      await plan.remove();
     });
   } catch (error) {
-    if (isForeignKeyViolation(error)) throw new RelatedEntitiesError(await plan.related(em));
+    if (isForeignKeyViolation(error)) throw new RelatedEntitiesError(await plan.related());
     throw error;
   }
 }
