@@ -19,7 +19,7 @@ export function die(message: string): never {
  * ('none': the migration CLI, which must work whatever DB_MIGRATE_ON_START says).
  */
 export async function withOrm<T>(
-  work: (orm: MikroORM, config: AppConfig) => Promise<T>,
+  work: (orm: MikroORM, config: AppConfig, url: string) => Promise<T>,
   options: { migrate: boolean | 'none' },
 ): Promise<T> {
   let config: AppConfig;
@@ -40,7 +40,7 @@ export async function withOrm<T>(
     await prepared.catch((error: Error) =>
       die(`cannot use the database at ${describeDatabaseUrl(target.url)}: ${error.message.split('\n')[0]}`),
     );
-    return await work(orm, config);
+    return await work(orm, config, target.url);
   } finally {
     await orm.close(true);
     await target.close();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { installJobQueueSchema } from '../src/database/job-queue.js';
 import { die, withOrm } from './cli-support.js';
 
 /**
@@ -10,7 +11,15 @@ import { die, withOrm } from './cli-support.js';
 async function main(): Promise<void> {
   const command = process.argv[2];
   if (command === 'up') {
-    const applied = await withOrm((orm) => orm.migrator.up(), { migrate: 'none' });
+    const applied = await withOrm(
+      async (orm, config, url) => {
+        const done = await orm.migrator.up();
+        // Then pg-boss's own tables (the job queue), which pg-boss installs and upgrades itself.
+        await installJobQueueSchema(config, url);
+        return done;
+      },
+      { migrate: 'none' },
+    );
     process.stdout.write(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}\n` : 'No pending migrations.\n');
   } else if (command === 'create') {
     const name = process.argv[3];

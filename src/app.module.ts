@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import { ormConfig } from './database/mikro-orm.config.js';
 import { AuthModule } from './tokens/auth.module.js';
 import { LoadModule } from './common/load/load.module.js';
+import { JobsModule } from './common/jobs/jobs.module.js';
 import { createValidationPipe } from './common/validation/validation.js';
 import { HealthModule } from './health/health.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), autoLoadEntities: true, registerRequestContext: true }),
+        JobsModule.forRoot(config, databaseUrl),
         AuthModule,
         LoadModule,
         HealthModule,

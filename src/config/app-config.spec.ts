@@ -31,6 +31,7 @@ describe('loadConfig', () => {
         migrateOnStart: true,
         embedded: { dataDir: resolve('.data/postgres'), port: 54329, runtimeDir: '/var/lib/organigram' },
         poolMax: 10,
+        jobsPoolMax: 3,
         acquireTimeoutMs: 3_000,
         statementTimeoutMs: 15_000,
         lockTimeoutMs: 5_000,

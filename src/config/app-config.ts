@@ -31,6 +31,8 @@ export interface AppConfig {
     readonly migrateOnStart: boolean;
     readonly embedded: { readonly dataDir: string; readonly port: number; readonly runtimeDir: string };
     readonly poolMax: number;
+    /** Connections of the job queue's own pool (pg-boss: webhook deliveries, sync jobs), besides poolMax. */
+    readonly jobsPoolMax: number;
     /** Time to open a connection or to wait for a free one in the pool. */
     readonly acquireTimeoutMs: number;
     readonly statementTimeoutMs: number;
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         runtimeDir: resolve(env.EMBEDDED_PG_RUNTIME_DIR?.trim() || '/var/lib/organigram'),
       },
       poolMax: int(env, 'DB_POOL_MAX', 10, 1, 1000),
+      jobsPoolMax: int(env, 'DB_JOBS_POOL_MAX', 3, 1, 100),
       acquireTimeoutMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 3_000, 100, 600_000),
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 3_600_000),
       lockTimeoutMs: int(env, 'DB_LOCK_TIMEOUT_MS', 5_000, 100, 3_600_000),
