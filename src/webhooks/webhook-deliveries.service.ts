@@ -150,7 +150,7 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
         retryDelayMax: 3600,
         // An attempt is bounded by WEBHOOK_TIMEOUT_MS; a job still active long after that belonged to
         // a process that died mid-attempt, and is retried.
-        expireInSeconds: Math.ceil(w.timeoutMs / 1000) + 60,
+        expireInSeconds: Math.ceil(w.timeoutMs / 1000) + 15,
         retentionSeconds: 14 * 86_400,
         deleteAfterSeconds: 86_400,
       });
