@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
+import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -14,6 +14,9 @@ import { PeopleModule } from './people/people.module.js';
 import { OrgUnitsModule } from './org-units/org-units.module.js';
 import { OrgRolesModule } from './org-roles/org-roles.module.js';
 import { OrgPersonModule } from './org-person/org-person.module.js';
+import { ChangesModule } from './changes/changes.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WriteContextInterceptor } from './common/audit/write-context.interceptor.js';
 
 @Module({})
 export class AppModule {
@@ -33,8 +36,14 @@ export class AppModule {
         OrgUnitsModule,
         OrgRolesModule,
         OrgPersonModule,
+        ChangesModule,
+        WebhooksModule,
       ],
-      providers: [{ provide: APP_PIPE, useFactory: createValidationPipe }],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Who writes, for the change log: every handler runs inside writeContext.
+        { provide: APP_INTERCEPTOR, useClass: WriteContextInterceptor },
+      ],
     };
   }
 }

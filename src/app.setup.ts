@@ -182,6 +182,8 @@ export async function createApp(
       .addTag('OrgRole (4HSE)', '4HSE v2 OrgRole: roles people hold in units.')
       .addTag('OrgPerson (4HSE)', '4HSE v2 OrgPerson: assignments of people to units.')
       .addTag('Tokens', 'API tokens: create, list, view, revoke.')
+      .addTag('Changes', 'The change log: every write, in commit order (Administrator and above).')
+      .addTag('Webhooks', 'Push the change log to receivers in the Standard Webhooks format (Administrator and above).')
       .addTag('Health', 'Liveness and readiness probes (no token).')
       .addBearerAuth(
         { type: 'http', scheme: 'bearer', bearerFormat: 'ogm_ token', description: 'An API token: Authorization: Bearer ogm_...' },

@@ -44,7 +44,17 @@ describe('loadConfig', () => {
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info' },
       load: { tokenConcurrency: 8 },
+      changes: { retentionDays: 400, maxWaiters: 100 },
+      webhooks: { retryBaseMs: 5_000, timeoutMs: 5_000, allowPrivateTargets: false, maxAttempts: 20 },
     });
+  });
+
+  it('reads the change log and webhook settings and refuses a retry base below one second', () => {
+    const config = loadConfig({ CHANGES_RETENTION_DAYS: '30', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_MS: '2000' });
+    expect(config.changes.retentionDays).toBe(30);
+    expect(config.webhooks.allowPrivateTargets).toBe(true);
+    expect(config.webhooks.retryBaseMs).toBe(2000);
+    expect(configError({ WEBHOOK_RETRY_BASE_MS: '10' }).message).toBe('WEBHOOK_RETRY_BASE_MS must be between 1000 and 3600000, got 10');
   });
 
   it('reads TOKEN_CONCURRENCY and refuses 0', () => {

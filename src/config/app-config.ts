@@ -77,6 +77,24 @@ export interface AppConfig {
     /** Expensive reads (lists, indexes) one token may have in flight; the next is a 429 at once. */
     readonly tokenConcurrency: number;
   };
+  /** The change log and its feed (contract section 10.1). */
+  readonly changes: {
+    /** Events older than this are trimmed in the background; a cursor older than that is a 410. */
+    readonly retentionDays: number;
+    /** Long-polling requests (`wait` > 0) one instance keeps waiting at once; the next is a 429. */
+    readonly maxWaiters: number;
+  };
+  /** Webhook deliveries (contract section 10.3). */
+  readonly webhooks: {
+    /** First retry after this long, doubling each time (pg-boss counts in whole seconds: rounded up). */
+    readonly retryBaseMs: number;
+    /** A receiver must answer within this time, else the attempt failed. */
+    readonly timeoutMs: number;
+    /** Accept loopback, private and link-local targets (tests, on-premises receivers). */
+    readonly allowPrivateTargets: boolean;
+    /** Attempts of one delivery before it is given up (recorded in the deliveries log). */
+    readonly maxAttempts: number;
+  };
 }
 
 /** A configuration problem, reported as one line at start. */
@@ -250,6 +268,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
     load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
+    changes: {
+      retentionDays: int(env, 'CHANGES_RETENTION_DAYS', 400, 1, 36_500),
+      maxWaiters: int(env, 'CHANGES_MAX_WAITERS', 100, 1, 10_000),
+    },
+    webhooks: {
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 1_000, 3_600_000),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5_000, 100, 120_000),
+      allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false),
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 20, 1, 100),
+    },
   };
 }
 

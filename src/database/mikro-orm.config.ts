@@ -4,6 +4,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AppConfig } from '../config/app-config.js';
 import { guardPool } from './pool-guard.js';
+import { WriteContextSubscriber } from './write-context-subscriber.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The project root, both from src/database (ts sources) and dist/src/database (build output). */
@@ -36,6 +37,8 @@ export function ormConfig(config: AppConfig, url: string): Options {
     entities: [],
     discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
+    // Who writes, for the change-log triggers: transaction-local settings at each transaction start.
+    subscribers: [new WriteContextSubscriber()],
     preferTs: runningTs,
     // Every query runs in an explicit request context (MikroOrmModule registers it per request);
     // the global manager is only used by boot-time code that forks it first.

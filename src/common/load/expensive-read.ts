@@ -18,6 +18,15 @@ import { Semaphore } from './semaphore.js';
 
 export const EXPENSIVE_READ_KEY = 'organigram:expensiveRead';
 
+export interface ExpensiveReadOptions {
+  /**
+   * false for a read that may wait without holding a connection (the change feed's long polling):
+   * it counts against TOKEN_CONCURRENCY but takes no permit of the process-wide semaphore, whose
+   * permits stand for pool connections; it runs one short indexed statement at a time.
+   */
+  readonly holdsPoolPermit?: boolean;
+}
+
 /** Connections of the pool that expensive reads can never take: for lookups, authentication and readiness. */
 export const POOL_RESERVE = 2;
 
@@ -32,9 +41,9 @@ export function expensiveReadPermits(poolMax: number): number {
  * timeout into a query-too-expensive problem. Apply it after (above) `@Authorize`: its 429 and 503
  * descriptions replace the generic ones.
  */
-export function ExpensiveRead() {
+export function ExpensiveRead(options: ExpensiveReadOptions = {}) {
   return applyDecorators(
-    SetMetadata(EXPENSIVE_READ_KEY, true),
+    SetMetadata(EXPENSIVE_READ_KEY, { holdsPoolPermit: options.holdsPoolPermit ?? true }),
     ApiProblem(
       429,
       'Rate limit of the token exceeded (type .../rate-limited), or the token already has TOKEN_CONCURRENCY lists in progress ' +
@@ -70,20 +79,21 @@ export class ExpensiveReadInterceptor implements NestInterceptor {
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean>(EXPENSIVE_READ_KEY, context.getHandler())) return next.handle();
+    const mark = this.reflector.get<Required<ExpensiveReadOptions> | undefined>(EXPENSIVE_READ_KEY, context.getHandler());
+    if (!mark) return next.handle();
     // Expensive reads are never public: the guards have authenticated the token by now.
     const tokenId = context.switchToHttp().getRequest<{ user?: Principal }>().user?.tokenId ?? '';
     const limit = this.config.load.tokenConcurrency;
     const running = this.inFlight.get(tokenId) ?? 0;
     if (running >= limit) throw new TooManyConcurrentReadsError(limit);
     this.inFlight.set(tokenId, running + 1);
-    return defer(() => this.run(tokenId, () => lastValueFrom(next.handle())));
+    return defer(() => this.run(tokenId, mark.holdsPoolPermit, () => lastValueFrom(next.handle())));
   }
 
-  private async run(tokenId: string, handle: () => Promise<unknown>): Promise<unknown> {
+  private async run(tokenId: string, holdsPoolPermit: boolean, handle: () => Promise<unknown>): Promise<unknown> {
     let release: (() => void) | undefined;
     try {
-      release = await this.semaphore.acquire(this.config.database.acquireTimeoutMs);
+      release = holdsPoolPermit ? await this.semaphore.acquire(this.config.database.acquireTimeoutMs) : () => undefined;
       if (!release) {
         throw new ServiceUnavailableError(
           'Too many lists and indexes are in progress on this instance; retry later.',

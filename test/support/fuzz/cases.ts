@@ -787,6 +787,97 @@ export function tokenCases(victimIds: readonly string[]): Record<'create' | 'lis
   });
 }
 
+/* ------------------------------------------------------------------ change feed and webhooks */
+
+/** Cursors: well-formed ones of the feed, and everything else. */
+const cursorValue: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(fc.bigInt({ min: 0n, max: 2n ** 64n }), fc.bigInt({ min: 0n, max: 2n ** 64n }))
+    .map(([p, q]) => Buffer.from(`c1.${p}.${q}`).toString('base64url')),
+  fc.constantFrom('', 'YzEuMC4w', 'YzEu', 'c1.1.1', '%00', '../', 'null'),
+  anyString,
+);
+
+/** Waits kept short (0 or 1 s): the fuzz tier checks answers, not the clock. */
+const waitValue = fc.constantFrom('0', '1', '', '31', '-1', '1.5', 'true', ' 0');
+
+/** Webhook targets: refused ones (private, loopback, other schemes) and malformed URLs, never a public host. */
+const webhookUrl: fc.Arbitrary<FuzzJson> = fc.oneof(
+  fc.constantFrom<FuzzJson>(
+    'http://127.0.0.1/hook',
+    'http://localhost:3000/',
+    'http://[::1]/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://10.0.0.1/',
+    'http://0x7f000001/',
+    'http://[::ffff:127.0.0.1]/',
+    'ftp://127.0.0.1/',
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'http://',
+    'https://user:pass@192.168.0.1/',
+  ),
+  text,
+  anyJson,
+);
+const webhookFields: Record<string, fc.Arbitrary<FuzzJson>> = {
+  url: webhookUrl,
+  events: fc.oneof(
+    fc.array(fc.constantFrom<FuzzJson>('*', 'person.*', 'org-unit.create', 'person.rename', '', '**', 'token.*'), { maxLength: 25 }),
+    anyJson,
+  ),
+  description: fc.oneof(text, fc.constant(null), anyJson),
+};
+const validWebhook: fc.Arbitrary<FuzzJson> = fc.record({ url: webhookUrl, events: webhookFields.events }, { requiredKeys: ['url'] });
+
+export function changeCases(): Record<'list', fc.Arbitrary<FuzzCase>> {
+  const query = keyedPairs(
+    [
+      ['after', cursorValue],
+      ['limit', intParam],
+      ['entity', fc.oneof(fc.constantFrom('person', 'org-unit', 'org-role', 'org-person', 'token', 'Person'), anyString)],
+      ['entity_id', fc.oneof(idString(SEED_IDS.person), anyString)],
+      ['wait', waitValue],
+    ],
+    queryExtraKeys,
+  ).map(queryString);
+  return fitting({
+    list: fc
+      .record({ query, auth: managerAuth })
+      .map(({ query, auth }) => ({ route: 'changes.list', method: 'GET', path: withQuery('/api/v2/changes', query), auth })),
+  });
+}
+
+export function webhookCases(): Record<'create' | 'list' | 'get' | 'delete' | 'deliveries', fc.Arbitrary<FuzzCase>> {
+  const base = '/api/v2/webhooks';
+  const idSegment = fc.oneof(
+    { arbitrary: fc.tuple(idString([]), segmentEncoding).map(([id, how]) => segment(id, how)), weight: 10 },
+    { arbitrary: rawSegment, weight: 1 },
+  );
+  const byId = (route: 'webhooks.get' | 'webhooks.delete' | 'webhooks.deliveries', method: 'GET' | 'DELETE', suffix: string) =>
+    fc.record({ id: idSegment, query: extraQuery, auth: managerAuth }).map(({ id, query, auth }) => ({
+      route,
+      method,
+      path: withQuery(`${base}/${id}${suffix}`, queryString(query)),
+      auth,
+    }));
+  return fitting({
+    create: fc
+      .record({
+        body: jsonBody(validWebhook, noisyObject(webhookFields, ['id', 'secret', 'createdAt', 'created_by'])),
+        auth: managerAuth,
+        contentType: mostlyJsonContentType,
+      })
+      .map(({ body, auth, contentType }) => ({ route: 'webhooks.create', method: 'POST', path: base, auth, body, contentType })),
+    list: fc
+      .record({ query: extraQuery, auth: managerAuth })
+      .map(({ query, auth }) => ({ route: 'webhooks.list', method: 'GET', path: withQuery(base, queryString(query)), auth })),
+    get: byId('webhooks.get', 'GET', ''),
+    delete: byId('webhooks.delete', 'DELETE', ''),
+    deliveries: byId('webhooks.deliveries', 'GET', '/deliveries'),
+  });
+}
+
 /* ------------------------------------------------------------------ headers and credentials */
 
 const RESOURCES: OrgResource[] = ['org-unit', 'org-role', 'org-person'];

@@ -27,7 +27,13 @@ export type RouteKind =
   | 'tokens.create'
   | 'tokens.list'
   | 'tokens.get'
-  | 'tokens.revoke';
+  | 'tokens.revoke'
+  | 'changes.list'
+  | 'webhooks.create'
+  | 'webhooks.list'
+  | 'webhooks.get'
+  | 'webhooks.delete'
+  | 'webhooks.deliveries';
 
 /** How a request authenticates. Only `token` is a valid credential (and `no-scope` a valid token without scope api). */
 export type AuthVariant =
@@ -199,6 +205,12 @@ export function requiredRole(c: FuzzCase): RoleKey {
     case 'tokens.list':
     case 'tokens.get':
     case 'tokens.revoke':
+    case 'changes.list':
+    case 'webhooks.create':
+    case 'webhooks.list':
+    case 'webhooks.get':
+    case 'webhooks.delete':
+    case 'webhooks.deliveries':
       return 'admin';
   }
 }
@@ -219,6 +231,12 @@ const SUCCESS: Record<RouteKind, number> = {
   'tokens.list': 200,
   'tokens.get': 200,
   'tokens.revoke': 204,
+  'changes.list': 200,
+  'webhooks.create': 201,
+  'webhooks.list': 200,
+  'webhooks.get': 200,
+  'webhooks.delete': 204,
+  'webhooks.deliveries': 200,
 };
 
 /** Routes whose success may have changed the seeded rows (so the dataset is restored afterwards). */
@@ -551,6 +569,20 @@ export class Fuzzer {
       case 'tokens.get':
       case 'tokens.revoke':
         out.push(...entityProblems(entity, res.body));
+        break;
+      // The change feed and webhooks: every answer is one object; lists carry `data` (the feed also `next`).
+      case 'changes.list':
+      case 'webhooks.list':
+      case 'webhooks.deliveries': {
+        const body = res.body as { data?: unknown; next?: unknown } | undefined;
+        if (!Array.isArray(body?.data)) out.push('list without data[]');
+        if (c.route === 'changes.list' && typeof body?.next !== 'string') out.push('feed without next');
+        break;
+      }
+      case 'webhooks.get':
+      case 'webhooks.create':
+      case 'webhooks.delete':
+        if (typeof (res.body as { id?: unknown } | undefined)?.id !== 'string') out.push('webhook without id');
     }
     return out;
   }
