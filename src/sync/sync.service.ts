@@ -108,30 +108,84 @@ export class SyncService {
     let total = 0;
     let invalid = 0;
     let storedErrors = 0;
+    // One batch insert in flight while the next batch is read and validated: the database and the
+    // validation overlap instead of taking turns.
+    let inflight: Promise<void> = Promise.resolve();
+    const stage = async (work: () => Promise<void>) => {
+      await inflight;
+      inflight = work();
+      // Handled here so that a failure waits for the next await instead of crashing as unhandled.
+      inflight.catch(() => undefined);
+    };
     const flush = async (all: boolean) => {
-      if (all || people.length >= STAGE_BATCH) await this.repository.stagePeople(id, people.splice(0));
-      if (all || units.length >= STAGE_BATCH) await this.repository.stageUnits(id, 'sync_unit', units.splice(0));
-      if (all || roles.length >= STAGE_BATCH) await this.repository.stageUnits(id, 'sync_role', roles.splice(0));
-      if (all || assignments.length >= STAGE_BATCH) await this.repository.stageAssignments(id, assignments.splice(0));
+      if (all || people.length >= STAGE_BATCH) {
+        const batch = people.splice(0);
+        await stage(() => this.repository.stagePeople(id, batch));
+      }
+      if (all || units.length >= STAGE_BATCH) {
+        const batch = units.splice(0);
+        await stage(() => this.repository.stageUnits(id, 'sync_unit', batch));
+      }
+      if (all || roles.length >= STAGE_BATCH) {
+        const batch = roles.splice(0);
+        await stage(() => this.repository.stageUnits(id, 'sync_role', batch));
+      }
+      if (all || assignments.length >= STAGE_BATCH) {
+        const batch = assignments.splice(0);
+        await stage(() => this.repository.stageAssignments(id, batch));
+      }
       if (all || errors.length >= STAGE_BATCH) {
         const kept = errors.splice(0).slice(0, Math.max(0, MAX_STORED_ERRORS - storedErrors));
         storedErrors += kept.length;
-        await this.repository.insertErrors(id, kept);
+        await stage(() => this.repository.insertErrors(id, kept));
       }
+      if (all) await inflight;
     };
+    try {
+      await this.read(
+        items,
+        { people, units, roles, assignments, errors, options, sections },
+        flush,
+        (n) => (invalid += n),
+        () => total++,
+      );
+    } finally {
+      // Never leave an insert running on the transaction when the body fails half-way.
+      await inflight.catch(() => undefined);
+    }
+    await flush(true);
+    return { options, sections, total, invalid };
+  }
+
+  private async read(
+    items: AsyncGenerator<import('./sync-input.js').UploadItem>,
+    into: {
+      people: { index: number; row: PersonRow }[];
+      units: { index: number; row: UnitRow }[];
+      roles: { index: number; row: UnitRow }[];
+      assignments: { index: number; row: AssignmentRow }[];
+      errors: SyncErrorRow[];
+      options: Record<string, unknown>;
+      sections: Set<SyncSection>;
+    },
+    flush: (all: boolean) => Promise<void>,
+    addInvalid: (n: number) => void,
+    addRow: () => void,
+  ): Promise<void> {
+    const { people, units, roles, assignments, errors, options, sections } = into;
     for await (const item of items) {
       if (item.kind === 'option') options[item.key] = item.value;
       else if (item.kind === 'section') sections.add(item.section);
       else if (item.kind === 'error') {
-        total++;
-        invalid++;
+        addRow();
+        addInvalid(1);
         errors.push({ section: item.section, index: item.index, field: null, message: item.message });
       } else {
-        total++;
+        addRow();
         sections.add(item.section);
         const { valid, errors: rowErrors } = validateRow(item.section, item.value);
         if (!valid) {
-          invalid++;
+          addInvalid(1);
           for (const e of rowErrors) errors.push({ section: item.section, index: item.index, field: e.field || null, message: e.message });
         } else if (valid.section === 'people') people.push({ index: item.index, row: valid.row });
         else if (valid.section === 'org_units') units.push({ index: item.index, row: valid.row });
@@ -140,8 +194,6 @@ export class SyncService {
         await flush(false);
       }
     }
-    await flush(true);
-    return { options, sections, total, invalid };
   }
 
   async get(id: string): Promise<SyncJobDto> {
