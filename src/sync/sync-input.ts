@@ -170,18 +170,32 @@ async function* readCsv(chunks: AsyncIterable<Buffer>): AsyncGenerator<UploadIte
     skip_empty_lines: true,
     trim: false,
   });
+  let stopped = false;
+  // Waits for room in the parser, or for its end (an error destroys it: no 'drain' will come).
+  const room = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        parser.off('drain', done);
+        parser.off('close', done);
+        resolve();
+      };
+      parser.once('drain', done);
+      parser.once('close', done);
+    });
   const feed = (async () => {
     try {
-      if (!parser.write(head)) await new Promise((resolve) => parser.once('drain', resolve));
-      for (;;) {
+      if (!parser.write(head)) await room();
+      while (!stopped && !parser.destroyed) {
         const next = await iterator.next();
         if (next.done) break;
         const text = decode(next.value);
-        if (!parser.write(text)) await new Promise((resolve) => parser.once('drain', resolve));
+        if (!parser.destroyed && !parser.write(text)) await room();
       }
-      const rest = decode(undefined);
-      if (rest) parser.write(rest);
-      parser.end();
+      if (!stopped && !parser.destroyed) {
+        const rest = decode(undefined);
+        if (rest) parser.write(rest);
+        parser.end();
+      }
     } catch (error) {
       parser.destroy(error as Error);
     }
@@ -207,6 +221,9 @@ async function* readCsv(chunks: AsyncIterable<Buffer>): AsyncGenerator<UploadIte
     if (error instanceof DomainError) throw error;
     // A malformed record (an unclosed quote): listed as the job's error; the rest is not read.
     yield { kind: 'error', section: 'csv', index, message: (error as Error).message.slice(0, 500) };
+  } finally {
+    stopped = true;
+    if (!parser.destroyed) parser.destroy();
   }
   await feed;
   if (!header) throw InvalidInputError.field('body', 'is required: a CSV file with a header row');
