@@ -19,6 +19,7 @@ import { people, setPeople } from './bench/people.dataset.js';
 import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
 import { formatReport, writeReport, type BenchReport, type DatasetReport } from './bench/report.js';
 import { runTimed } from './bench/timed.js';
+import { runSyncBench } from './bench/sync.js';
 import {
   Fixtures,
   type Dataset,
@@ -378,6 +379,8 @@ async function measure(
 }
 
 async function main(): Promise<number> {
+  // Bulk sync is measured on its own (an emptied database, whole jobs timed): scripts/bench/sync.ts.
+  if (process.argv.slice(2).join(' ') === '--only sync') return runSyncBench(process.env, root);
   const options = parseOptions(process.argv.slice(2));
   const datasets = datasetsFor([...options.operations, ...options.timed]);
   const abort = new AbortController();

@@ -17,6 +17,7 @@ import { OrgPersonModule } from './org-person/org-person.module.js';
 import { ChangesModule } from './changes/changes.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WriteContextInterceptor } from './common/audit/write-context.interceptor.js';
+import { SyncModule } from './sync/sync.module.js';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         OrgPersonModule,
         ChangesModule,
         WebhooksModule,
+        SyncModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

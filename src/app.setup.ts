@@ -19,6 +19,7 @@ import { applyWireHeaderCase, installWireCompat } from './common/http/wire-compa
 import { requestPath } from './common/http/request-path.js';
 import { assertSafeInput, scanJsonBody } from './common/validation/input-guard.js';
 import type { Readable } from 'node:stream';
+import { documentSyncBody, installSyncUpload } from './sync/sync-upload.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -115,6 +116,8 @@ export async function createApp(
     reply.header('X-Request-Id', request.id);
     done();
   });
+  // Sync uploads (their own limit, streamed by the sync service) skip Fastify's body parsing: first.
+  installSyncUpload(fastify);
   // JSON bodies with an object of more than 1,000 keys or more than 100,000 values are a 400 as the
   // bytes arrive, before JSON.parse (which alone would hold the event loop for tens of ms).
   fastify.addHook(
@@ -181,6 +184,7 @@ export async function createApp(
       .addTag('OrgUnit (4HSE)', '4HSE v2 OrgUnit: the org chart tree.')
       .addTag('OrgRole (4HSE)', '4HSE v2 OrgRole: roles people hold in units.')
       .addTag('OrgPerson (4HSE)', '4HSE v2 OrgPerson: assignments of people to units.')
+      .addTag('Sync', 'Bulk sync jobs: an HR export in one job, with a dry run, a safety cap and progress.')
       .addTag('Tokens', 'API tokens: create, list, view, revoke.')
       .addTag('Changes', 'The change log: every write, in commit order (Administrator and above).')
       .addTag('Webhooks', 'Push the change log to receivers in the Standard Webhooks format (Administrator and above).')
@@ -193,6 +197,7 @@ export async function createApp(
     { extraModels: [ProblemDetails] },
   );
   completeDocument(document);
+  documentSyncBody(document as never, config.sync.bodyLimitBytes);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 
   await app.init();

@@ -24,12 +24,20 @@ export interface BenchDatabase {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** BENCH_DATABASE_NAME (default organigram_bench): lets two benchmarks share a server without sharing data. */
+export function benchDatabaseName(env: Env): string {
+  const name = env.BENCH_DATABASE_NAME?.trim() || BENCH_DATABASE;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`BENCH_DATABASE_NAME must be a plain lower-case identifier, got "${name}"`);
+  return name;
+}
+
 /**
  * BENCH_DATABASE_URL, else DATABASE_URL, names a server: the benchmark uses the database
  * `organigram_bench` on it (created when missing), whatever database the URL names. Without either,
  * it starts an embedded PostgreSQL of its own under `.data/bench-postgres` (relative to `root`).
  */
 export async function openBenchDatabase(env: Env, root: string): Promise<BenchDatabase> {
+  const name = benchDatabaseName(env);
   const variable = env.BENCH_DATABASE_URL?.trim() ? 'BENCH_DATABASE_URL' : env.DATABASE_URL?.trim() ? 'DATABASE_URL' : undefined;
   if (variable) {
     const given = env[variable]!.trim();
@@ -39,11 +47,11 @@ export async function openBenchDatabase(env: Env, root: string): Promise<BenchDa
       throw new Error(error instanceof ConfigError ? `${variable}: ${error.message.replace(/^DATABASE_URL /, '')}` : String(error));
     }
     const url = new URL(given);
-    url.pathname = `/${BENCH_DATABASE}`;
+    url.pathname = `/${name}`;
     // Connect to the database the URL names to create ours; `postgres` when it names ours already.
     const maintenance = new URL(given);
-    if (maintenance.pathname === `/${BENCH_DATABASE}`) maintenance.pathname = '/postgres';
-    await ensureDatabase(maintenance.toString(), BENCH_DATABASE);
+    if (maintenance.pathname === `/${name}`) maintenance.pathname = '/postgres';
+    await ensureDatabase(maintenance.toString(), name);
     const benchUrl = url.toString();
     return { url: benchUrl, source: variable, description: describeDatabaseUrl(benchUrl), close: () => Promise.resolve() };
   }
@@ -51,7 +59,7 @@ export async function openBenchDatabase(env: Env, root: string): Promise<BenchDa
   let embedded: EmbeddedDatabase;
   try {
     // Creates `organigram_bench` on it when missing.
-    embedded = await startEmbeddedPostgres({ dataDir, port: BENCH_EMBEDDED.port, database: BENCH_DATABASE });
+    embedded = await startEmbeddedPostgres({ dataDir, port: BENCH_EMBEDDED.port, database: name });
   } catch (error) {
     // Its own hint names EMBEDDED_DB_PORT, which is the application's server, not this one.
     const reason = (error as Error).message.replace(/ \(is the port taken\?.*\)$/, '');

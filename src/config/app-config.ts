@@ -73,6 +73,11 @@ export interface AppConfig {
     readonly unauthLimit: number;
   };
   readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** Bulk sync (contract section 12). */
+  readonly sync: {
+    /** The largest sync body (JSON or CSV); the app's BODY_LIMIT_BYTES does not apply to sync uploads. */
+    readonly bodyLimitBytes: number;
+  };
   readonly load: {
     /** Expensive reads (lists, indexes) one token may have in flight; the next is a 429 at once. */
     readonly tokenConcurrency: number;
@@ -267,6 +272,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       unauthLimit: int(env, 'UNAUTH_RATE_LIMIT', 600, 1, 10_000_000),
     },
     log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+    sync: { bodyLimitBytes: int(env, 'SYNC_BODY_LIMIT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024) },
     load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
     changes: {
       retentionDays: int(env, 'CHANGES_RETENTION_DAYS', 400, 1, 36_500),
