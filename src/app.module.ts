@@ -14,6 +14,7 @@ import { PeopleModule } from './people/people.module.js';
 import { OrgUnitsModule } from './org-units/org-units.module.js';
 import { OrgRolesModule } from './org-roles/org-roles.module.js';
 import { OrgPersonModule } from './org-person/org-person.module.js';
+import { OrgHierarchyModule } from './org-hierarchy/org-hierarchy.module.js';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         OrgUnitsModule,
         OrgRolesModule,
         OrgPersonModule,
+        OrgHierarchyModule,
       ],
       providers: [{ provide: APP_PIPE, useFactory: createValidationPipe }],
     };

@@ -10,6 +10,7 @@ import { applyHistoricize, assertValidity, sentFields } from '../org-chart/valid
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
+import { OrgHierarchyRepository } from '../org-hierarchy/org-hierarchy.repository.js';
 import { ORG_UNIT_SORTS, type CreateOrgUnitDto, type OrgUnitDto, type OrgUnitIndexDto, type UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitSchema, type OrgUnit } from './org-unit.entity.js';
 import { OrgUnitRepository } from './org-unit.repository.js';
@@ -22,24 +23,30 @@ export class OrgUnitsService {
     private readonly em: EntityManager,
     private readonly units: OrgUnitRepository,
     private readonly assignments: OrgPersonRepository,
+    private readonly hierarchy: OrgHierarchyRepository,
   ) {}
 
   async index(body: OrgUnitIndexDto): Promise<Page<OrgUnitDto>> {
     const page = body.pageRequest();
-    const { items, total } = await this.units.list(
-      body.filter,
-      parseSort(body.sort, ORG_UNIT_SORTS),
-      page,
-      body.history ?? false,
-      new Date(),
-    );
-    return { items, total, page: page.page, perPage: page.perPage };
+    const at = new Date();
+    const { items, total } = await this.units.list(body.filter, parseSort(body.sort, ORG_UNIT_SORTS), page, body.history ?? false, at);
+    return { items: body.with_counts ? await this.withCounts(items, at) : items, total, page: page.page, perPage: page.perPage };
   }
 
-  async view(id: string): Promise<OrgUnitDto> {
-    const row = await this.units.view(id, new Date());
+  async view(id: string, withCounts = false): Promise<OrgUnitDto> {
+    const at = new Date();
+    const row = await this.units.view(id, at);
     if (!row) throw notFound(id);
-    return row;
+    return withCounts ? (await this.withCounts([row], at))[0] : row;
+  }
+
+  /** head_count and total_head_count of each unit at the instant (contract section 11). */
+  private async withCounts(units: OrgUnitDto[], at: Date): Promise<OrgUnitDto[]> {
+    const counts = await this.hierarchy.headCounts(
+      units.map((u) => u.org_unit_id),
+      at,
+    );
+    return units.map((u) => ({ ...u, ...(counts.get(u.org_unit_id) ?? { head_count: 0, total_head_count: 0 }) }));
   }
 
   async create(dto: CreateOrgUnitDto): Promise<OrgUnitDto> {
