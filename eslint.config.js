@@ -11,6 +11,8 @@ export default tseslint.config(
       '.data/**',
       '.scratch/**',
       'bench-results/**',
+      // Browser code of the org chart page, served as is (no build step); see docs/decisions.md.
+      'public/**',
       'eslint.config.js',
       'eslint-layers.js',
       'jest.config.js',

@@ -18,6 +18,7 @@ import { ChangesModule } from './changes/changes.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WriteContextInterceptor } from './common/audit/write-context.interceptor.js';
 import { SyncModule } from './sync/sync.module.js';
+import { OrgHierarchyModule } from './org-hierarchy/org-hierarchy.module.js';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         ChangesModule,
         WebhooksModule,
         SyncModule,
+        OrgHierarchyModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

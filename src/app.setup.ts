@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { registerOrgChartPage } from './org-chart-page.js';
 import type { AppConfig } from './config/app-config.js';
 import { BEARER_SCHEME } from './common/auth/authorize.decorator.js';
 import { ProblemDetails } from './common/errors/problem.js';
@@ -169,6 +170,9 @@ export async function createApp(
     // A preflight without Origin is answered like any other (an empty 204), not with a text/plain 400.
     strictPreflight: false,
   });
+
+  // The org chart page (/org-chart): outside Nest, public, same headers and CSP as every answer.
+  await registerOrgChartPage(fastify);
 
   const document = SwaggerModule.createDocument(
     app,

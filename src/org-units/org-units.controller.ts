@@ -2,7 +2,7 @@ import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
 import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
-import { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
+import { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, OrgUnitViewQueryDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitsService } from './org-units.service.js';
 
 const NOUN = 'org unit';
@@ -25,8 +25,8 @@ export class OrgUnitsController {
   }
 
   @ViewRoute(NOUN, OrgUnitDto)
-  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgUnitDto> {
-    return this.units.view(id);
+  view(@EntityId() id: string, @Query() query: OrgUnitViewQueryDto): Promise<OrgUnitDto> {
+    return this.units.view(id, query.with_counts ?? false);
   }
 
   @CreateRoute(NOUN, OrgUnitDto, CONFLICTS)

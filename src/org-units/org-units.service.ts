@@ -12,6 +12,7 @@ import type { Page } from '../common/pagination/page.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import type { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitSchema } from './org-unit.entity.js';
+import { OrgHierarchyRepository } from '../org-hierarchy/org-hierarchy.repository.js';
 import { OrgUnitRepository } from './org-unit.repository.js';
 import { codeTaken, CYCLE, missingParent, ORG_UNIT } from './org-unit.resource.js';
 
@@ -21,13 +22,31 @@ export class OrgUnitsService {
     private readonly em: EntityManager,
     private readonly units: OrgUnitRepository,
     private readonly assignments: OrgPersonRepository,
+    private readonly hierarchy: OrgHierarchyRepository,
   ) {}
 
   // What the three 4HSE resources share: org-chart/org-resource.ts, driven by this resource's entry ORG_UNIT.
   private readonly org = { em: this.em, rows: this.units, resource: ORG_UNIT };
-  readonly index = (body: OrgUnitIndexDto): Promise<Page<OrgUnitDto>> => listPage(this.org, body);
-  readonly view = (id: string): Promise<OrgUnitDto> => viewOne(this.org, id);
   readonly historicize = (id: string, dto: HistoricizeDto): Promise<OrgUnitDto> => historicizeOne(this.org, id, dto.date);
+
+  async index(body: OrgUnitIndexDto): Promise<Page<OrgUnitDto>> {
+    const page = await listPage(this.org, body);
+    return body.with_counts ? { ...page, items: await this.withCounts(page.items, new Date()) } : page;
+  }
+
+  async view(id: string, withCounts = false): Promise<OrgUnitDto> {
+    const row = await viewOne(this.org, id);
+    return withCounts ? (await this.withCounts([row], new Date()))[0] : row;
+  }
+
+  /** head_count and total_head_count of each unit at the instant (contract section 11). */
+  private async withCounts(units: OrgUnitDto[], at: Date): Promise<OrgUnitDto[]> {
+    const counts = await this.hierarchy.headCounts(
+      units.map((u) => u.org_unit_id),
+      at,
+    );
+    return units.map((u) => ({ ...u, ...(counts.get(u.org_unit_id) ?? { head_count: 0, total_head_count: 0 }) }));
+  }
 
   async create(dto: CreateOrgUnitDto): Promise<OrgUnitDto> {
     assertValidity(dto.valid_from, dto.valid_to);

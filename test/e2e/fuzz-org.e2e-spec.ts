@@ -1,4 +1,4 @@
-import { orgCases } from '../support/fuzz/cases.js';
+import { hierarchyCases, orgCases } from '../support/fuzz/cases.js';
 import { Fuzzer, prepareCredentials, reportCases, type OrgResource } from '../support/fuzz/harness.js';
 import { reseed } from '../support/fuzz/seed.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -58,6 +58,20 @@ describe('fuzz: OrgUnit, OrgRole, OrgPerson API (4HSE dialect)', () => {
     it(
       `POST /v2/${resource}/historicize/{id} with random ids and dates`,
       () => fuzzer.assert(cases.historicize, { seed: seed + 6, numRuns: RUNS }),
+      TIMEOUT,
+    );
+  });
+
+  describe('hierarchy reads', () => {
+    const cases = hierarchyCases();
+    it(
+      'GET /v2/org-unit/ancestors/{id} and ancestors?id= with random ids, history and with_counts',
+      () => fuzzer.assert(cases.ancestors, { seed: 4401, numRuns: RUNS }),
+      TIMEOUT,
+    );
+    it(
+      'POST /v2/org-unit/descendants with random ids, depths, filters, paging, history and with_counts',
+      () => fuzzer.assert(cases.descendants, { seed: 4402, numRuns: RUNS }),
       TIMEOUT,
     );
   });

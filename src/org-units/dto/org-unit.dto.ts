@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { FreeText } from '../../common/validation/free-text.js';
-import { BoolField, DateField, IndexRequestBase, TextField, UuidField } from '../../org-chart/org-api.dto.js';
+import { ToBoolean } from '../../common/validation/validation.js';
+import { BoolField, DateField, IdQueryDto, IndexRequestBase, TextField, UuidField } from '../../org-chart/org-api.dto.js';
 
 const EX = {
   unit: '123e4567-e89b-12d3-a456-426655440000',
@@ -64,6 +65,20 @@ export class OrgUnitIndexDto extends IndexRequestBase {
   @ValidateNested()
   @Type(() => OrgUnitFilterDto)
   filter?: OrgUnitFilterDto;
+
+  @ApiPropertyOptional({ description: 'If true, each unit carries head_count and total_head_count (contract section 11).', example: false })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  with_counts?: boolean;
+}
+
+/** Query of GET /v2/org-unit/view: the `?id=` form and `with_counts` (true/false/1/0). */
+export class OrgUnitViewQueryDto extends IdQueryDto {
+  @ApiPropertyOptional({ type: Boolean, example: false, description: 'If true, the unit carries head_count and total_head_count.' })
+  @IsOptional()
+  @ToBoolean()
+  @IsBoolean({ message: 'must be true, false, 1 or 0' })
+  with_counts?: boolean;
 }
 
 /** An org unit in the 4HSE dialect. */
@@ -78,4 +93,24 @@ export class OrgUnitDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) valid_to!: string | null;
   @ApiProperty({ description: 'Whether this unit is currently active.', example: true }) owned_active!: boolean;
   @ApiProperty({ description: 'Whether all its ancestor units are currently active.', example: true }) parent_active!: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 2_147_483_647,
+    description: 'With with_counts: distinct persons with an active assignment in this unit itself.',
+    example: 4,
+  })
+  head_count?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: 2_147_483_647,
+    description: 'With with_counts: distinct persons with an active assignment in this unit or any active descendant.',
+    example: 42,
+  })
+  total_head_count?: number;
 }

@@ -675,6 +675,68 @@ export function orgCases(
   });
 }
 
+/* ------------------------------------------------------------------ hierarchy reads */
+
+/** GET /v2/org-unit/ancestors/{id} and POST /v2/org-unit/descendants (contract section 11). */
+export function hierarchyCases(): Record<'ancestors' | 'descendants', fc.Arbitrary<FuzzCase>> {
+  const base = '/v2/org-unit';
+  const flags = keyedPairs(
+    [
+      ['history', boolParam],
+      ['with_counts', boolParam],
+    ],
+    queryExtraKeys,
+    3,
+  );
+  const filters = ORG_SPECS['org-unit'].filters;
+  const valid = fc
+    .record(
+      {
+        org_unit_id: fc.constantFrom<FuzzJson>(...units),
+        depth: fc.integer({ min: 1, max: 4 }),
+        filter: fc.record(filters, { requiredKeys: [] }).map((f) => f as FuzzJson),
+        history: fc.boolean(),
+        with_counts: fc.boolean(),
+        'per-page': fc.integer({ min: 1, max: 3 }),
+        page: fc.integer({ min: 1, max: 4 }),
+      },
+      { requiredKeys: ['org_unit_id'] },
+    )
+    .map((v) => v as FuzzJson);
+  const noisy = noisyObject(
+    {
+      org_unit_id: anyUuidValue(units),
+      depth: pagingNumber,
+      filter: fc.oneof(noisyObject(filters, ['id', 'q', 'depth', 'path']), anyJson),
+      history: boolValue,
+      with_counts: boolValue,
+      'per-page': pagingNumber,
+      page: pagingNumber,
+    },
+    ['sort', 'as_of', 'per_page', 'root', 'access_token'],
+  );
+  return fitting({
+    ancestors: fc.record({ loc: idLocation(units), pairs: flags, auth: readerAuth }).map(({ loc, pairs, auth }) => ({
+      route: 'org.ancestors',
+      resource: 'org-unit',
+      method: 'GET',
+      path: withQuery(`${base}/ancestors${loc.suffix}`, queryString([...loc.query, ...pairs])),
+      auth,
+    })),
+    descendants: fc
+      .record({ body: jsonBody(valid, noisy), auth: readerAuth, more: extraQuery, contentType: mostlyJsonContentType })
+      .map(({ body, auth, more, contentType }) => ({
+        route: 'org.descendants',
+        resource: 'org-unit',
+        method: 'POST',
+        path: withQuery(`${base}/descendants`, queryString(more)),
+        auth,
+        body,
+        contentType,
+      })),
+  });
+}
+
 /* ------------------------------------------------------------------ tokens */
 
 const ROLE_NAMES = ['Opsera Administrator', 'Administrator', 'Power User', 'Viewer'];

@@ -6,7 +6,7 @@ import type { TestApp } from '../test-app.js';
 import { headerSafe } from './arbitraries.js';
 import { stringsOf, toJsonText, type FuzzJson } from './json.js';
 import { reseed, stateChanges, tableState, type TableState } from './seed.js';
-import { arrayListProblems, entityProblems, envelopeListProblems, type EntityShape } from './shapes.js';
+import { arrayListProblems, entityProblems, envelopeListProblems, hierarchyProblems, type EntityShape } from './shapes.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type OrgResource = 'org-unit' | 'org-role' | 'org-person';
@@ -24,6 +24,8 @@ export type RouteKind =
   | 'org.update'
   | 'org.delete'
   | 'org.historicize'
+  | 'org.ancestors'
+  | 'org.descendants'
   | 'tokens.create'
   | 'tokens.list'
   | 'tokens.get'
@@ -189,6 +191,8 @@ export function requiredRole(c: FuzzCase): RoleKey {
     case 'people.get':
     case 'org.index':
     case 'org.view':
+    case 'org.ancestors':
+    case 'org.descendants':
       return 'viewer';
     case 'people.create':
     case 'people.update':
@@ -227,6 +231,8 @@ const SUCCESS: Record<RouteKind, number> = {
   'org.update': 200,
   'org.delete': 204,
   'org.historicize': 200,
+  'org.ancestors': 200,
+  'org.descendants': 200,
   'tokens.create': 201,
   'tokens.list': 200,
   'tokens.get': 200,
@@ -544,6 +550,12 @@ export class Fuzzer {
         break;
       case 'org.index':
         out.push(...arrayListProblems(res, entity));
+        break;
+      case 'org.ancestors':
+        out.push(...hierarchyProblems(res, 'ancestor'));
+        break;
+      case 'org.descendants':
+        out.push(...hierarchyProblems(res, 'descendant'));
         break;
       case 'tokens.create':
         out.push(...entityProblems('created-token', res.body));

@@ -193,3 +193,34 @@ export function arrayListProblems(res: Response, shape: EntityShape): string[] {
   items.forEach((item, i) => out.push(...entityProblems(shape, item, `[${i}]`)));
   return [...out, ...paginationProblems(res, items, false)];
 }
+
+/**
+ * Hierarchy reads (contract section 11): a bare array of org units, each with `depth` (and `path` for
+ * descendants, `head_count`/`total_head_count` when counted), and the pagination headers on descendants.
+ */
+export function hierarchyProblems(res: Response, kind: 'ancestor' | 'descendant'): string[] {
+  if (!Array.isArray(res.body)) return ['hierarchy body is not a JSON array'];
+  const items = res.body as unknown[];
+  const out: string[] = [];
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      out.push(`[${i}] is not a JSON object`);
+      return;
+    }
+    const { depth, path, head_count, total_head_count, ...unit } = item as Record<string, unknown>;
+    const whole = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    if (!whole(depth) || (kind === 'descendant' && (depth as number) < 1)) out.push(`[${i}].depth is ${JSON.stringify(depth)}`);
+    if (kind === 'descendant') {
+      if (!Array.isArray(path) || path.length !== depth || !path.every((id) => typeof id === 'string' && CANONICAL_UUID.test(id)))
+        out.push(`[${i}].path ${JSON.stringify(path)} is not ${String(depth)} canonical ids`);
+    } else if (path !== undefined) out.push(`[${i}] has a path`);
+    if ((head_count === undefined) !== (total_head_count === undefined)) out.push(`[${i}] has only one of the head counts`);
+    if (
+      head_count !== undefined &&
+      (!whole(head_count) || !whole(total_head_count) || (total_head_count as number) < (head_count as number))
+    )
+      out.push(`[${i}] head counts ${JSON.stringify([head_count, total_head_count])}`);
+    out.push(...entityProblems('org-unit', unit, `[${i}]`));
+  });
+  return kind === 'descendant' ? [...out, ...paginationProblems(res, items, false)] : out;
+}
