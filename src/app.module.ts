@@ -6,6 +6,8 @@ import { ConfigModule } from './config/config.module.js';
 import { ormConfig } from './database/mikro-orm.config.js';
 import { AuthModule } from './tokens/auth.module.js';
 import { LoadModule } from './common/load/load.module.js';
+import { ConcurrencyModule } from './common/concurrency/concurrency.module.js';
+import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
 import { createValidationPipe } from './common/validation/validation.js';
 import { HealthModule } from './health/health.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -25,6 +27,8 @@ export class AppModule {
         MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), autoLoadEntities: true, registerRequestContext: true }),
         AuthModule,
         LoadModule,
+        ConcurrencyModule,
+        IdempotencyModule,
         HealthModule,
         TokensModule,
         PeopleModule,

@@ -118,10 +118,12 @@ export class OrgPersonRepository {
     );
   }
 
-  async view(id: string, at: Date): Promise<OrgPersonRow | undefined> {
+  /** The row and, in the same statement, the assignment's version for its ETag (`entity_version`). */
+  async view(id: string, at: Date): Promise<(OrgPersonRow & { entity_version: string }) | undefined> {
     const [row] = await rows(
       this.em,
-      sql<OrgPersonRow>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS} select * from rows where org_person_id = ${id}`,
+      sql<OrgPersonRow & { entity_version: string }>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}
+        select rows.*, e.version::text as entity_version from rows join org_person e on e.id = rows.org_person_id where rows.org_person_id = ${id}`,
     );
     return row;
   }

@@ -7,6 +7,9 @@ import { deleteWithRules } from '../org-chart/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
 import { projectName } from '../org-chart/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
+import { lockForWrite } from '../org-chart/write-lock.js';
+import { entityTag, withEntityTag, type Preconditions, type Tagged } from '../common/concurrency/entity-tag.js';
+import { inTransaction } from '../database/transaction.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import {
@@ -46,13 +49,13 @@ export class OrgPersonService {
     return { items: items.map(mapOrgPerson), total, page: page.page, perPage: page.perPage };
   }
 
-  async view(id: string): Promise<OrgPersonDto> {
+  async view(id: string): Promise<Tagged<OrgPersonDto>> {
     const row = await this.assignments.view(id, new Date());
     if (!row) throw notFound(id);
-    return mapOrgPerson(row);
+    return withEntityTag(mapOrgPerson(row), entityTag(id, row.entity_version));
   }
 
-  async create(dto: CreateOrgPersonDto): Promise<OrgPersonDto> {
+  async create(dto: CreateOrgPersonDto): Promise<Tagged<OrgPersonDto>> {
     assertValidity(dto.valid_from, dto.valid_to);
     const id = dto.org_person_id ?? randomUUID();
     const roleId = dto.org_role_id ?? null;
@@ -76,54 +79,59 @@ export class OrgPersonService {
     return this.view(id);
   }
 
-  async update(id: string, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
-    const entity = await this.find(id);
-    const sent = sentFields(dto);
-    for (const field of ['person_id', 'org_unit_id'] as const)
-      if (sent[field] === null) throw InvalidInputError.field(field, 'must not be null');
-    const next = {
-      personId: sent.person_id ?? entity.personId,
-      orgUnitId: sent.org_unit_id ?? entity.orgUnitId,
-      orgRoleId: sent.org_role_id === undefined ? (entity.orgRoleId ?? null) : sent.org_role_id,
-      validFrom: sent.valid_from === undefined ? (entity.validFrom ?? null) : sent.valid_from,
-      validTo: sent.valid_to === undefined ? (entity.validTo ?? null) : sent.valid_to,
-    };
-    assertValidity(next.validFrom, next.validTo);
-    await this.assertReferencesExist({
-      person_id: sent.person_id ?? undefined,
-      org_unit_id: sent.org_unit_id ?? undefined,
-      org_role_id: sent.org_role_id ?? undefined,
+  async update(id: string, dto: UpdateOrgPersonDto, preconditions?: Preconditions): Promise<Tagged<OrgPersonDto>> {
+    return inTransaction(this.em, async () => {
+      const entity = await this.findForWrite(id, preconditions);
+      const sent = sentFields(dto);
+      for (const field of ['person_id', 'org_unit_id'] as const)
+        if (sent[field] === null) throw InvalidInputError.field(field, 'must not be null');
+      const next = {
+        personId: sent.person_id ?? entity.personId,
+        orgUnitId: sent.org_unit_id ?? entity.orgUnitId,
+        orgRoleId: sent.org_role_id === undefined ? (entity.orgRoleId ?? null) : sent.org_role_id,
+        validFrom: sent.valid_from === undefined ? (entity.validFrom ?? null) : sent.valid_from,
+        validTo: sent.valid_to === undefined ? (entity.validTo ?? null) : sent.valid_to,
+      };
+      assertValidity(next.validFrom, next.validTo);
+      await this.assertReferencesExist({
+        person_id: sent.person_id ?? undefined,
+        org_unit_id: sent.org_unit_id ?? undefined,
+        org_role_id: sent.org_role_id ?? undefined,
+      });
+      // Named after what this request changes: the role, else the unit it moves the assignment to.
+      const projectField = sent.org_role_id !== undefined ? 'org_role_id' : 'org_unit_id';
+      if (sent.org_role_id !== undefined || sent.org_unit_id !== undefined)
+        await this.assertRoleProject(next.orgUnitId, next.orgRoleId, projectField);
+      await this.assertNoActiveDuplicate(
+        { personId: next.personId, unitId: next.orgUnitId, roleId: next.orgRoleId, from: next.validFrom, to: next.validTo },
+        id,
+      );
+      this.em.assign(entity, { ...next, updatedAt: new Date() });
+      await this.write(() => this.em.flush(), id, projectField);
+      return this.view(id);
     });
-    // Named after what this request changes: the role, else the unit it moves the assignment to.
-    const projectField = sent.org_role_id !== undefined ? 'org_role_id' : 'org_unit_id';
-    if (sent.org_role_id !== undefined || sent.org_unit_id !== undefined)
-      await this.assertRoleProject(next.orgUnitId, next.orgRoleId, projectField);
-    await this.assertNoActiveDuplicate(
-      { personId: next.personId, unitId: next.orgUnitId, roleId: next.orgRoleId, from: next.validFrom, to: next.validTo },
-      id,
-    );
-    this.em.assign(entity, { ...next, updatedAt: new Date() });
-    await this.write(() => this.em.flush(), id, projectField);
-    return this.view(id);
   }
 
-  async historicize(id: string, dto: HistoricizeDto): Promise<OrgPersonDto> {
-    const entity = await this.find(id);
-    applyHistoricize(entity, dto.date);
-    await this.em.flush();
-    return this.view(id);
+  async historicize(id: string, dto: HistoricizeDto, preconditions?: Preconditions): Promise<Tagged<OrgPersonDto>> {
+    return inTransaction(this.em, async () => {
+      const entity = await this.findForWrite(id, preconditions);
+      applyHistoricize(entity, dto.date);
+      await this.em.flush();
+      return this.view(id);
+    });
   }
 
   /** Assignments have no related entities: the delete rules reduce to "exists, then delete". */
-  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
+  async remove(id: string, query: OrgDeleteQueryDto, preconditions?: Preconditions): Promise<void> {
     if (query.historicize) {
-      await this.historicize(id, {});
+      await this.historicize(id, {}, preconditions);
       return;
     }
     await deleteWithRules(
       this.em,
       {
         lock: () => this.assignments.lock(id),
+        check: async () => void (await lockForWrite(this.em, OrgPersonSchema, id, preconditions, 'assignment')),
         related: () => Promise.resolve({ counts: {}, items: [] }),
         removeRelated: () => Promise.resolve(),
         remove: () => this.assignments.delete(id),
@@ -133,10 +141,11 @@ export class OrgPersonService {
     );
   }
 
-  private async find(id: string): Promise<OrgPerson> {
-    const entity = await this.em.findOne(OrgPersonSchema, { id });
-    if (!entity) throw notFound(id);
-    return entity;
+  /** The assignment locked for a write in the current transaction, after its If-Match check (412). */
+  private async findForWrite(id: string, preconditions: Preconditions | undefined): Promise<OrgPerson> {
+    const found = await lockForWrite(this.em, OrgPersonSchema, id, preconditions, 'assignment');
+    if (!found) throw notFound(id);
+    return found;
   }
 
   private async assertReferencesExist(refs: { person_id?: string; org_unit_id?: string; org_role_id?: string | null }): Promise<void> {

@@ -47,8 +47,13 @@ export class OrgRoleRepository {
     );
   }
 
-  async view(id: string, at: Date): Promise<OrgRoleDto | undefined> {
-    const [row] = await rows(this.em, sql<OrgRoleDto>`with ${atInstantCte(at)}, ${ROWS} select * from rows where org_role_id = ${id}`);
+  /** The row and, in the same statement, the role's version for its ETag (`entity_version`). */
+  async view(id: string, at: Date): Promise<(OrgRoleDto & { entity_version: string }) | undefined> {
+    const [row] = await rows(
+      this.em,
+      sql<OrgRoleDto & { entity_version: string }>`with ${atInstantCte(at)}, ${ROWS}
+        select rows.*, e.version::text as entity_version from rows join org_role e on e.id = rows.org_role_id where rows.org_role_id = ${id}`,
+    );
     return row;
   }
 

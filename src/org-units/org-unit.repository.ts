@@ -50,10 +50,12 @@ export class OrgUnitRepository {
     );
   }
 
-  async view(id: string, at: Date): Promise<OrgUnitDto | undefined> {
+  /** The row and, in the same statement, the unit's version for its ETag (`entity_version`). */
+  async view(id: string, at: Date): Promise<(OrgUnitDto & { entity_version: string }) | undefined> {
     const [row] = await rows(
       this.em,
-      sql<OrgUnitDto>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS} select * from rows where org_unit_id = ${id}`,
+      sql<OrgUnitDto & { entity_version: string }>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}
+        select rows.*, e.version::text as entity_version from rows join org_unit e on e.id = rows.org_unit_id where rows.org_unit_id = ${id}`,
     );
     return row;
   }

@@ -7,6 +7,9 @@ import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
 import { projectName } from '../org-chart/projects.js';
 import { applyHistoricize, assertValidity, sentFields } from '../org-chart/validity.js';
+import { lockForWrite } from '../org-chart/write-lock.js';
+import { taggedRow, type Preconditions, type Tagged } from '../common/concurrency/entity-tag.js';
+import { inTransaction } from '../database/transaction.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
@@ -36,13 +39,13 @@ export class OrgUnitsService {
     return { items, total, page: page.page, perPage: page.perPage };
   }
 
-  async view(id: string): Promise<OrgUnitDto> {
+  async view(id: string): Promise<Tagged<OrgUnitDto>> {
     const row = await this.units.view(id, new Date());
     if (!row) throw notFound(id);
-    return row;
+    return taggedRow(row, id);
   }
 
-  async create(dto: CreateOrgUnitDto): Promise<OrgUnitDto> {
+  async create(dto: CreateOrgUnitDto): Promise<Tagged<OrgUnitDto>> {
     assertValidity(dto.valid_from, dto.valid_to);
     const id = dto.org_unit_id ?? randomUUID();
     const parentId = dto.parent_org_unit_id ?? null;
@@ -65,48 +68,52 @@ export class OrgUnitsService {
   }
 
   /** Partial update; a new parent must exist and must not be the unit or one of its descendants. */
-  async update(id: string, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
-    const unit = await this.find(id);
-    const sent = sentFields(dto);
-    if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
-    const next = {
-      code: sent.code === undefined ? (unit.code ?? null) : sent.code,
-      name: sent.name ?? unit.name,
-      description: sent.description === undefined ? (unit.description ?? null) : sent.description,
-      parentId: sent.parent_org_unit_id === undefined ? (unit.parentId ?? null) : sent.parent_org_unit_id,
-      projectId: sent.project_id === undefined ? (unit.projectId ?? null) : sent.project_id,
-      validFrom: sent.valid_from === undefined ? (unit.validFrom ?? null) : sent.valid_from,
-      validTo: sent.valid_to === undefined ? (unit.validTo ?? null) : sent.valid_to,
-    };
-    assertValidity(next.validFrom, next.validTo);
-    const parentChanged = next.parentId !== (unit.parentId ?? null);
-    const projectChanged = next.projectId !== (unit.projectId ?? null);
-    // Which field a project mismatch with the parent is about: the one this request changes.
-    const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
-    if (next.parentId && parentChanged) {
-      if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
-      if (!(await this.units.exists(next.parentId))) throw missingParent(next.parentId);
-      if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
-    }
-    if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
-    if (projectChanged) await this.assertProjectChangeable(id, next.projectId);
-    if (next.code && (await this.units.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
-    this.em.assign(unit, { ...next, updatedAt: new Date() });
-    await this.write(() => this.em.flush(), id, next.code, projectField);
-    return this.view(id);
+  async update(id: string, dto: UpdateOrgUnitDto, preconditions?: Preconditions): Promise<Tagged<OrgUnitDto>> {
+    return inTransaction(this.em, async () => {
+      const unit = await this.findForWrite(id, preconditions);
+      const sent = sentFields(dto);
+      if (sent.name === null) throw InvalidInputError.field('name', 'must not be null');
+      const next = {
+        code: sent.code === undefined ? (unit.code ?? null) : sent.code,
+        name: sent.name ?? unit.name,
+        description: sent.description === undefined ? (unit.description ?? null) : sent.description,
+        parentId: sent.parent_org_unit_id === undefined ? (unit.parentId ?? null) : sent.parent_org_unit_id,
+        projectId: sent.project_id === undefined ? (unit.projectId ?? null) : sent.project_id,
+        validFrom: sent.valid_from === undefined ? (unit.validFrom ?? null) : sent.valid_from,
+        validTo: sent.valid_to === undefined ? (unit.validTo ?? null) : sent.valid_to,
+      };
+      assertValidity(next.validFrom, next.validTo);
+      const parentChanged = next.parentId !== (unit.parentId ?? null);
+      const projectChanged = next.projectId !== (unit.projectId ?? null);
+      // Which field a project mismatch with the parent is about: the one this request changes.
+      const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
+      if (next.parentId && parentChanged) {
+        if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+        if (!(await this.units.exists(next.parentId))) throw missingParent(next.parentId);
+        if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+      }
+      if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
+      if (projectChanged) await this.assertProjectChangeable(id, next.projectId);
+      if (next.code && (await this.units.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
+      this.em.assign(unit, { ...next, updatedAt: new Date() });
+      await this.write(() => this.em.flush(), id, next.code, projectField);
+      return this.view(id);
+    });
   }
 
-  async historicize(id: string, dto: HistoricizeDto): Promise<OrgUnitDto> {
-    const unit = await this.find(id);
-    applyHistoricize(unit, dto.date);
-    await this.em.flush();
-    return this.view(id);
+  async historicize(id: string, dto: HistoricizeDto, preconditions?: Preconditions): Promise<Tagged<OrgUnitDto>> {
+    return inTransaction(this.em, async () => {
+      const unit = await this.findForWrite(id, preconditions);
+      applyHistoricize(unit, dto.date);
+      await this.em.flush();
+      return this.view(id);
+    });
   }
 
   /** Related: every descendant unit and the assignments of the unit and all descendants. */
-  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
+  async remove(id: string, query: OrgDeleteQueryDto, preconditions?: Preconditions): Promise<void> {
     if (query.historicize) {
-      await this.historicize(id, {});
+      await this.historicize(id, {}, preconditions);
       return;
     }
     const scope = { unitSubtreeOf: id };
@@ -114,6 +121,7 @@ export class OrgUnitsService {
       this.em,
       {
         lock: () => this.units.lockSubtree(id),
+        check: async () => void (await lockForWrite(this.em, OrgUnitSchema, id, preconditions, 'org unit')),
         related: async () => {
           const units = await this.units.descendants(id, RELATED_ITEMS_LIMIT);
           return mergeRelated([units, await this.assignments.related(scope, RELATED_ITEMS_LIMIT - units.items.length)]);
@@ -126,10 +134,11 @@ export class OrgUnitsService {
     );
   }
 
-  private async find(id: string): Promise<OrgUnit> {
-    const unit = await this.em.findOne(OrgUnitSchema, { id });
-    if (!unit) throw notFound(id);
-    return unit;
+  /** The org unit locked for a write in the current transaction, after its If-Match check (412). */
+  private async findForWrite(id: string, preconditions: Preconditions | undefined): Promise<OrgUnit> {
+    const found = await lockForWrite(this.em, OrgUnitSchema, id, preconditions, 'org unit');
+    if (!found) throw notFound(id);
+    return found;
   }
 
   /** Projects never mix (contract section 9): the parent has the unit's project_id, null included. */
