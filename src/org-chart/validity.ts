@@ -33,3 +33,26 @@ export function applyHistoricize(entity: { validFrom?: Date | null; validTo?: Da
 export function sentFields<T extends object>(dto: T): Partial<T> {
   return Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** A partial update's value of one field: the sent value (null clears it), else the current one. */
+export function patched<T>(sent: T | undefined, current: T | null | undefined): T | null {
+  return sent === undefined ? (current ?? null) : sent;
+}
+
+/** The period fields of a 4HSE create or update body. */
+export interface PeriodFields {
+  valid_from?: Date | null;
+  valid_to?: Date | null;
+}
+
+/** The validity period and the audit timestamps of a new entity (the caller has checked the period). */
+export function createdPeriod(dto: PeriodFields) {
+  return { validFrom: dto.valid_from ?? null, validTo: dto.valid_to ?? null, createdAt: new Date(), updatedAt: new Date() };
+}
+
+/** The validity period after a partial update, checked: valid_to later than valid_from. */
+export function patchedPeriod(sent: PeriodFields, current: { validFrom?: Date | null; validTo?: Date | null }) {
+  const period = { validFrom: patched(sent.valid_from, current.validFrom), validTo: patched(sent.valid_to, current.validTo) };
+  assertValidity(period.validFrom, period.validTo);
+  return period;
+}

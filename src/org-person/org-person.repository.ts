@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
-import { offsetOf, type PageRequest } from '../common/pagination/page.js';
-import type { SortTerm } from '../common/pagination/sort.js';
 import { sql } from 'kysely';
 import { activeSql, atInstantCte, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
-import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule, type Sql } from '../common/query/sql-list.js';
+import type { Sql } from '../common/query/sql-list.js';
+import { HISTORY_FILTERS, readModel, sameNameColumns, sameNameFilters, type ListArgs } from '../org-chart/read-model.repository.js';
 import { isoSql, subtreeIds } from '../org-chart/tree.sql.js';
 import { rows } from '../database/sql.js';
-import type { OrgPersonFilterDto, OrgPersonSort } from './dto/org-person.dto.js';
+import { ORG_PERSON_SORTS, type OrgPersonFilterDto, type OrgPersonSort } from './dto/org-person.dto.js';
 
 /** Row shape of {@link ROWS}: exactly the 4HSE response fields. */
 export interface OrgPersonRow {
@@ -61,33 +60,20 @@ const ROWS = sql.raw(`rows as not materialized (
       cross join at_instant
   )`);
 
-const FILTERS: Record<keyof OrgPersonFilterDto, FilterRule> = {
-  org_person_id: { kind: 'eq', sql: 'org_person_id' },
-  person_id: { kind: 'eq', sql: 'person_id' },
-  org_unit_id: { kind: 'eq', sql: 'org_unit_id' },
-  org_role_id: { kind: 'eq-nullable', sql: 'org_role_id' },
-  org_unit_code: { kind: 'eq', sql: 'org_unit_code' },
-  org_unit_name: { kind: 'eq', sql: 'org_unit_name' },
-  org_role_code: { kind: 'eq', sql: 'org_role_code' },
-  org_role_name: { kind: 'eq', sql: 'org_role_name' },
-  person_first_name: { kind: 'eq', sql: 'person_first_name' },
-  person_last_name: { kind: 'eq', sql: 'person_last_name' },
-  person_email: { kind: 'eq-ci', sql: 'person_email' },
-  project_id: { kind: 'eq', sql: 'project_id' },
-  owned_active: { kind: 'bool', sql: 'owned_active' },
-  parent_active: { kind: 'bool', sql: 'parent_active' },
-};
-
-const SORTS: Record<OrgPersonSort, string> = {
-  org_person_id: 'org_person_id',
-  person_id: 'person_id',
-  org_unit_id: 'org_unit_id',
-  org_role_id: 'org_role_id',
-  person_first_name: 'person_first_name',
-  person_last_name: 'person_last_name',
-  org_unit_name: 'org_unit_name',
-  org_role_name: 'org_role_name',
-};
+/** The list and the view of the resource (the statements are in org-chart/read-model.repository.ts). */
+const READ_MODEL = readModel<OrgPersonRow, OrgPersonFilterDto>()({
+  head: (at) => sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
+  filters: {
+    ...sameNameFilters('eq', ['org_person_id', 'person_id', 'org_unit_id']),
+    org_role_id: { kind: 'eq-nullable', sql: 'org_role_id' },
+    ...sameNameFilters('eq', ['org_unit_code', 'org_unit_name', 'org_role_code', 'org_role_name', 'person_first_name', 'person_last_name']),
+    person_email: { kind: 'eq-ci', sql: 'person_email' },
+    project_id: { kind: 'eq', sql: 'project_id' },
+    ...HISTORY_FILTERS,
+  },
+  sorts: sameNameColumns(ORG_PERSON_SORTS),
+  table: 'org_person',
+});
 
 const ASSIGNMENT_LABEL = sql.raw(
   `pe.first_name || ' ' || pe.last_name || ' <' || pe.email || '> in ' || u.name || coalesce(' as ' || r.name, '')`,
@@ -96,37 +82,6 @@ const ASSIGNMENT_LABEL = sql.raw(
 @Injectable()
 export class OrgPersonRepository {
   constructor(private readonly em: EntityManager) {}
-
-  async list(
-    filter: OrgPersonFilterDto | undefined,
-    sort: SortTerm<OrgPersonSort>[],
-    page: PageRequest,
-    history: boolean,
-    at: Date,
-  ): Promise<{ items: OrgPersonRow[]; total: number }> {
-    const where = compileFilters(filter, FILTERS);
-    if (!history) where.push(sql`owned_active and parent_active`);
-    return countedPage<OrgPersonRow>(
-      (statement) => rows(this.em, statement),
-      {
-        withClause: sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
-        from: sql`rows ${whereSql(where)}`,
-        order: compileOrder(sort, SORTS, 'org_person_id'),
-        id: 'org_person_id',
-      },
-      { limit: page.perPage, offset: offsetOf(page) },
-    );
-  }
-
-  /** The row and, in the same statement, the assignment's version for its ETag (`entity_version`). */
-  async view(id: string, at: Date): Promise<(OrgPersonRow & { entity_version: string }) | undefined> {
-    const [row] = await rows(
-      this.em,
-      sql<OrgPersonRow & { entity_version: string }>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}
-        select rows.*, e.version::text as entity_version from rows join org_person e on e.id = rows.org_person_id where rows.org_person_id = ${id}`,
-    );
-    return row;
-  }
 
   /** True when the person, unit or role with this id exists. */
   async referencedExists(table: ReferencedTable, id: string): Promise<boolean> {
@@ -217,4 +172,8 @@ export class OrgPersonRepository {
     );
     return row?.id;
   }
+
+  /** The list and the view ({@link READ_MODEL}). */
+  readonly list = (...query: ListArgs<OrgPersonFilterDto, OrgPersonSort>) => READ_MODEL.list(this.em, ...query);
+  readonly view = (id: string, at: Date) => READ_MODEL.view(this.em, id, at);
 }

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
-import { offsetOf, type PageRequest } from '../common/pagination/page.js';
-import type { SortTerm } from '../common/pagination/sort.js';
 import { sql } from 'kysely';
 import { activeSql, atInstantCte, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
-import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule } from '../common/query/sql-list.js';
+import { CODED_FILTERS, HISTORY_FILTERS, readModel, sameNameColumns, type ListArgs } from '../org-chart/read-model.repository.js';
 import { isoSql, subtreeIds } from '../org-chart/tree.sql.js';
+import { codeTakenIn } from '../org-chart/coded.repository.js';
 import { rows } from '../database/sql.js';
-import type { OrgUnitDto, OrgUnitFilterDto, OrgUnitSort } from './dto/org-unit.dto.js';
+import { ORG_UNIT_SORTS, type OrgUnitDto, type OrgUnitFilterDto, type OrgUnitSort } from './dto/org-unit.dto.js';
 
 const ROWS = sql.raw(`rows as not materialized (
     select u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id,
@@ -18,47 +17,23 @@ const ROWS = sql.raw(`rows as not materialized (
     from org_unit u cross join at_instant
   )`);
 
-const FILTERS: Record<keyof OrgUnitFilterDto, FilterRule> = {
-  org_unit_id: { kind: 'eq', sql: 'org_unit_id' },
-  code: { kind: 'eq', sql: 'code' },
-  name: { kind: 'contains-ci', sql: 'name' },
-  description: { kind: 'contains', sql: 'description' },
-  parent_org_unit_id: { kind: 'eq-nullable', sql: 'parent_org_unit_id' },
-  project_id: { kind: 'eq', sql: 'project_id' },
-  owned_active: { kind: 'bool', sql: 'owned_active' },
-  parent_active: { kind: 'bool', sql: 'parent_active' },
-};
-
-const SORTS: Record<OrgUnitSort, string> = { code: 'code', name: 'name' };
+/** The list and the view of the resource (the statements are in org-chart/read-model.repository.ts). */
+const READ_MODEL = readModel<OrgUnitDto, OrgUnitFilterDto>()({
+  head: (at) => sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
+  filters: {
+    org_unit_id: { kind: 'eq', sql: 'org_unit_id' },
+    ...CODED_FILTERS,
+    parent_org_unit_id: { kind: 'eq-nullable', sql: 'parent_org_unit_id' },
+    project_id: { kind: 'eq', sql: 'project_id' },
+    ...HISTORY_FILTERS,
+  },
+  sorts: sameNameColumns(ORG_UNIT_SORTS),
+  table: 'org_unit',
+});
 
 @Injectable()
 export class OrgUnitRepository {
   constructor(private readonly em: EntityManager) {}
-
-  async list(filter: OrgUnitFilterDto | undefined, sort: SortTerm<OrgUnitSort>[], page: PageRequest, history: boolean, at: Date) {
-    const where = compileFilters(filter, FILTERS);
-    if (!history) where.push(sql`owned_active and parent_active`);
-    return countedPage<OrgUnitDto>(
-      (statement) => rows(this.em, statement),
-      {
-        withClause: sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
-        from: sql`rows ${whereSql(where)}`,
-        order: compileOrder(sort, SORTS, 'org_unit_id'),
-        id: 'org_unit_id',
-      },
-      { limit: page.perPage, offset: offsetOf(page) },
-    );
-  }
-
-  /** The row and, in the same statement, the unit's version for its ETag (`entity_version`). */
-  async view(id: string, at: Date): Promise<(OrgUnitDto & { entity_version: string }) | undefined> {
-    const [row] = await rows(
-      this.em,
-      sql<OrgUnitDto & { entity_version: string }>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}
-        select rows.*, e.version::text as entity_version from rows join org_unit e on e.id = rows.org_unit_id where rows.org_unit_id = ${id}`,
-    );
-    return row;
-  }
 
   /** True when a unit with this id exists. */
   async exists(id: string): Promise<boolean> {
@@ -85,14 +60,6 @@ export class OrgUnitRepository {
       }>`select count(*)::int as n from org_unit where parent_id = ${id} and project_id is distinct from ${projectId}::uuid`,
     );
     return row.n;
-  }
-
-  async codeTaken(projectId: string | null, code: string, exceptId: string | null): Promise<boolean> {
-    const found = await rows(
-      this.em,
-      sql`select 1 from org_unit where project_id is not distinct from ${projectId}::uuid and code = ${code} and id is distinct from ${exceptId}::uuid`,
-    );
-    return found.length > 0;
   }
 
   /**
@@ -133,4 +100,12 @@ export class OrgUnitRepository {
   async deleteSubtree(id: string): Promise<void> {
     await rows(this.em, sql`delete from org_unit where id in ${subtreeIds(id)}`);
   }
+
+  /** True when another org unit (not `exceptId`) has this code in this project. */
+  readonly codeTaken = (projectId: string | null, code: string, exceptId: string | null) =>
+    codeTakenIn(this.em, 'org_unit', projectId, code, exceptId);
+
+  /** The list and the view ({@link READ_MODEL}). */
+  readonly list = (...query: ListArgs<OrgUnitFilterDto, OrgUnitSort>) => READ_MODEL.list(this.em, ...query);
+  readonly view = (id: string, at: Date) => READ_MODEL.view(this.em, id, at);
 }
