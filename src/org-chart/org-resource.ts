@@ -155,7 +155,8 @@ export async function writeMapped(
     await flush();
   } catch (error) {
     const constraint = violatedConstraint(error);
-    const mapped = constraint === undefined ? undefined : resource.constraints[constraint];
+    const mapped =
+      constraint !== undefined && Object.hasOwn(resource.constraints, constraint) ? resource.constraints[constraint] : undefined;
     if (mapped) throw mapped(write);
     throw error;
   }
