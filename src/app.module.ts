@@ -7,6 +7,8 @@ import { ormConfig } from './database/mikro-orm.config.js';
 import { AuthModule } from './tokens/auth.module.js';
 import { LoadModule } from './common/load/load.module.js';
 import { JobsModule } from './common/jobs/jobs.module.js';
+import { ConcurrencyModule } from './common/concurrency/concurrency.module.js';
+import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
 import { createValidationPipe } from './common/validation/validation.js';
 import { HealthModule } from './health/health.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -32,6 +34,8 @@ export class AppModule {
         JobsModule.forRoot(config, databaseUrl),
         AuthModule,
         LoadModule,
+        ConcurrencyModule,
+        IdempotencyModule,
         HealthModule,
         TokensModule,
         PeopleModule,

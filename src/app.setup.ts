@@ -18,6 +18,7 @@ import type { DestinationStream } from 'pino';
 import { PAGINATION_HEADERS } from './common/pagination/pagination.interceptor.js';
 import { applyWireHeaderCase, installWireCompat } from './common/http/wire-compat.js';
 import { requestPath } from './common/http/request-path.js';
+import { installConditionalGet } from './common/concurrency/conditional.js';
 import { assertSafeInput, scanJsonBody } from './common/validation/input-guard.js';
 import type { Readable } from 'node:stream';
 import { documentSyncBody, installSyncUpload } from './sync/sync-upload.js';
@@ -113,6 +114,8 @@ export async function createApp(
   fastify.removeContentTypeParser('text/plain');
   // Contract section 4.1: bodiless requests whatever their Content-Type, header case on the wire, 413 reaching a client still sending.
   installWireCompat(fastify);
+  // Contract section 10.4: a read whose If-None-Match matches its ETag is answered 304 without a body.
+  installConditionalGet(fastify);
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     reply.header('X-Request-Id', request.id);
     done();
@@ -165,6 +168,8 @@ export async function createApp(
       'X-RateLimit-Limit',
       'X-RateLimit-Remaining',
       'X-RateLimit-Reset',
+      'ETag',
+      'Idempotent-Replayed',
     ],
     maxAge: 600,
     // A preflight without Origin is answered like any other (an empty 204), not with a text/plain 400.

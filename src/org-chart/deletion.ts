@@ -18,6 +18,8 @@ export interface DeletionPlan {
    * Resolves false when the entity does not exist.
    */
   lock(): Promise<boolean>;
+  /** Checked once the entity is locked, before anything else: the request's If-Match (412 otherwise). */
+  check?(): Promise<void>;
   related(): Promise<RelatedSummary>;
   /** Deletes every related entity, in bounded set-based statements (never row by row). */
   removeRelated(): Promise<void>;
@@ -50,6 +52,7 @@ export async function deleteWithRules(em: EntityManager, plan: DeletionPlan, for
   try {
     await inTransaction(em, async () => {
       if (!(await plan.lock())) throw plan.notFound();
+      await plan.check?.();
       const related = await plan.related();
       if (totalRelated(related) > 0) {
         if (!force) throw new RelatedEntitiesError(related);

@@ -5,6 +5,8 @@ import { Scope } from '../common/auth/scopes.js';
 import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { ExpensiveRead } from '../common/load/expensive-read.js';
+import { EntityTagged } from '../common/concurrency/conditional.js';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { edgePipe } from '../common/validation/edge-pipe.js';
 import { parseEntityId, UUID_DOC } from '../common/validation/validation.js';
@@ -58,6 +60,7 @@ export function ViewRoute(noun: string, item: unknown) {
   return applyDecorators(
     Get(['view/:id', 'view']),
     Authorize(ORG_READ),
+    EntityTagged(),
     ApiOperation({ summary: `View a ${noun}`, description: 'Path form /view/{id} or query form /view?id=.' }),
     idParam,
     ApiOkResponse({ type: item as never }),
@@ -71,6 +74,8 @@ export function CreateRoute(noun: string, item: unknown, conflicts: string) {
     Post('create'),
     HttpCode(201),
     Authorize(ORG_WRITE),
+    EntityTagged(),
+    Idempotent(),
     ApiOperation({
       summary: `Create a ${noun}`,
       description: `Creates a ${noun}; a client-supplied id (dashed or 32 hex digits) is kept, a taken one is 409.`,
@@ -85,6 +90,7 @@ export function UpdateRoute(noun: string, item: unknown, conflicts: string) {
   return applyDecorators(
     Put(['update/:id', 'update']),
     Authorize(ORG_WRITE),
+    EntityTagged(),
     EmptyArrayMeansNoFields(),
     ApiOperation({
       summary: `Update a ${noun} (partial)`,
@@ -119,6 +125,7 @@ export function HistoricizeRoute(noun: string, item: unknown) {
     Post(['historicize/:id', 'historicize']),
     HttpCode(200),
     Authorize(ORG_WRITE),
+    EntityTagged(),
     EmptyArrayMeansNoFields(),
     ApiOperation({
       summary: `Historicize a ${noun}`,

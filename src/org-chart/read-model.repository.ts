@@ -20,10 +20,18 @@ import { rows } from '../database/sql.js';
  * Each repository declares its own (the SQL text of `rows` stays there); {@link readModel} turns it
  * into the one list and the one view statement the three resources share.
  */
-export interface ReadModelSpec<F extends string, S extends string> extends ListSpec<F, S> {
+export interface ReadModelSpec<F extends string, S extends string> extends Omit<ListSpec<F, S>, 'id'> {
   /** `with [recursive] at_instant(...), ..., rows as not materialized (...)`, for the instant `at`. */
   head(at: Date): Sql;
+  /**
+   * The entity's table (an allow-list: the name is interpolated). The rows' id column is named after
+   * it, as the 4HSE dialect names it (`org_unit_id`); the view answers the table's `version` beside the row.
+   */
+  table: 'org_unit' | 'org_role' | 'org_person';
 }
+
+/** A viewed row and, read in the same statement, the entity's version behind its ETag (contract section 10.4). */
+export type VersionedRow<Row> = Row & { entity_version: string };
 
 /** The arguments of a repository's `list`: the filter, the sort terms, the page, history (inactive rows too) and the instant. */
 export type ListArgs<F, S extends string> = [filter: F | undefined, sort: SortTerm<S>[], page: PageRequest, history: boolean, at: Date];
@@ -32,8 +40,8 @@ export type ListArgs<F, S extends string> = [filter: F | undefined, sort: SortTe
 export interface ReadModel<Row extends object, Filter extends object, S extends string> {
   /** One page and the exact total, in one statement (see `countedPage`); without `history`, only rows active with all their parents. */
   list(em: EntityManager, ...args: ListArgs<Filter, S>): Promise<CountedPage<Row>>;
-  /** The row of one entity (active or not), undefined when there is none. */
-  view(em: EntityManager, id: string, at: Date): Promise<Row | undefined>;
+  /** The row of one entity (active or not) with its version, undefined when there is none. */
+  view(em: EntityManager, id: string, at: Date): Promise<VersionedRow<Row> | undefined>;
 }
 
 /**
@@ -47,15 +55,30 @@ export function readModel<Row extends object, Filter extends object>() {
       if (!history) where.push(sql`owned_active and parent_active`);
       return countedPage<Row>(
         (statement) => rows(em, statement),
-        { withClause: spec.head(at), from: sql`rows ${whereSql(where)}`, order: compileOrder(sort, spec.sorts, spec.id), id: spec.id },
+        {
+          withClause: spec.head(at),
+          from: sql`rows ${whereSql(where)}`,
+          order: compileOrder(sort, spec.sorts, idOf(spec)),
+          id: idOf(spec),
+        },
         { limit: page.perPage, offset: offsetOf(page) },
       );
     },
     async view(em, id, at) {
-      const [row] = await rows(em, sql<Row>`${spec.head(at)} select * from rows where ${sql.raw(spec.id)} = ${id}`);
+      // One statement for the body and its tag, so both always describe the same state of the entity.
+      const [row] = await rows(
+        em,
+        sql<VersionedRow<Row>>`${spec.head(at)} select rows.*, e.version::text as entity_version
+          from rows join ${sql.raw(spec.table)} e on e.id = rows.${sql.raw(idOf(spec))} where rows.${sql.raw(idOf(spec))} = ${id}`,
+      );
       return row;
     },
   });
+}
+
+/** The id column of a read model's rows: named after the table, as the 4HSE dialect names it (`org_unit_id`). */
+function idOf(spec: { table: string }): string {
+  return `${spec.table}_id`;
 }
 
 /** Filter rules for columns of the same name as their filter key, all of one kind. */

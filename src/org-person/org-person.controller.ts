@@ -1,5 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequestPreconditions } from '../common/concurrency/conditional.js';
+import type { Preconditions } from '../common/concurrency/entity-tag.js';
 import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
 import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgPersonDto, OrgPersonDto, OrgPersonIndexDto, UpdateOrgPersonDto } from './dto/org-person.dto.js';
@@ -35,17 +37,27 @@ export class OrgPersonController {
   }
 
   @UpdateRoute(NOUN, OrgPersonDto, CONFLICTS)
-  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
-    return this.assignments.update(id, dto);
+  update(
+    @EntityId() id: string,
+    @Query() _query: IdQueryDto,
+    @Body() dto: UpdateOrgPersonDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<OrgPersonDto> {
+    return this.assignments.update(id, dto, preconditions);
   }
 
   @DeleteRoute(NOUN, 'none')
-  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
-    return this.assignments.remove(id, query);
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto, @RequestPreconditions() preconditions: Preconditions): Promise<void> {
+    return this.assignments.remove(id, query, preconditions);
   }
 
   @HistoricizeRoute(NOUN, OrgPersonDto)
-  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgPersonDto> {
-    return this.assignments.historicize(id, dto);
+  historicize(
+    @EntityId() id: string,
+    @Query() _query: IdQueryDto,
+    @Body() dto: HistoricizeDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<OrgPersonDto> {
+    return this.assignments.historicize(id, dto, preconditions);
   }
 }

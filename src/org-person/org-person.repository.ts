@@ -72,7 +72,7 @@ const READ_MODEL = readModel<OrgPersonRow, OrgPersonFilterDto>()({
     ...HISTORY_FILTERS,
   },
   sorts: sameNameColumns(ORG_PERSON_SORTS),
-  id: 'org_person_id',
+  table: 'org_person',
 });
 
 const ASSIGNMENT_LABEL = sql.raw(

@@ -17,6 +17,7 @@ const gone = (field: string) => () => InvalidInputError.field(field, 'does not e
 /** OrgPerson's entry of the 4HSE resource table (see org-chart/org-resource.ts). */
 export const ORG_PERSON: OrgResource<OrgPerson, OrgPersonRow, OrgPersonDto, OrgPersonSort> = {
   name: 'org-person',
+  noun: 'assignment',
   entity: OrgPersonSchema,
   sorts: ORG_PERSON_SORTS,
   toDto: mapOrgPerson,

@@ -3,10 +3,11 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../common/errors/domain-errors.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
-import { deleteOrHistoricize, findEntity, historicizeOne, insertOne, listPage, updateOne, viewOne } from '../org-chart/org-resource.js';
+import { deleteOrHistoricize, historicizeOne, insertOne, listPage, updateOne, viewOne } from '../org-chart/org-resource.js';
 import { projectName } from '../org-chart/projects.js';
 import { assertValidity, createdPeriod, patched, patchedPeriod, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
+import type { Preconditions, Tagged } from '../common/concurrency/entity-tag.js';
 import type { CreateOrgPersonDto, OrgPersonDto, OrgPersonIndexDto, UpdateOrgPersonDto } from './dto/org-person.dto.js';
 import { OrgPersonSchema } from './org-person.entity.js';
 import { OrgPersonRepository } from './org-person.repository.js';
@@ -22,10 +23,11 @@ export class OrgPersonService {
   // What the three 4HSE resources share: org-chart/org-resource.ts, driven by this resource's entry ORG_PERSON.
   private readonly org = { em: this.em, rows: this.assignments, resource: ORG_PERSON };
   readonly index = (body: OrgPersonIndexDto): Promise<Page<OrgPersonDto>> => listPage(this.org, body);
-  readonly view = (id: string): Promise<OrgPersonDto> => viewOne(this.org, id);
-  readonly historicize = (id: string, dto: HistoricizeDto): Promise<OrgPersonDto> => historicizeOne(this.org, id, dto.date);
+  readonly view = (id: string): Promise<Tagged<OrgPersonDto>> => viewOne(this.org, id);
+  readonly historicize = (id: string, dto: HistoricizeDto, preconditions?: Preconditions): Promise<Tagged<OrgPersonDto>> =>
+    historicizeOne(this.org, id, dto.date, preconditions);
 
-  async create(dto: CreateOrgPersonDto): Promise<OrgPersonDto> {
+  async create(dto: CreateOrgPersonDto): Promise<Tagged<OrgPersonDto>> {
     assertValidity(dto.valid_from, dto.valid_to);
     const id = dto.org_person_id ?? randomUUID();
     const roleId = dto.org_role_id ?? null;
@@ -45,36 +47,37 @@ export class OrgPersonService {
     return insertOne(this.org, entity, { id });
   }
 
-  async update(id: string, dto: UpdateOrgPersonDto): Promise<OrgPersonDto> {
-    const entity = await findEntity(this.org, id);
-    const sent = sentFields(dto);
-    for (const field of ['person_id', 'org_unit_id'] as const)
-      if (sent[field] === null) throw InvalidInputError.field(field, 'must not be null');
-    const next = {
-      personId: sent.person_id ?? entity.personId,
-      orgUnitId: sent.org_unit_id ?? entity.orgUnitId,
-      orgRoleId: patched(sent.org_role_id, entity.orgRoleId),
-      ...patchedPeriod(sent, entity),
-    };
-    await this.assertReferencesExist({
-      person_id: sent.person_id ?? undefined,
-      org_unit_id: sent.org_unit_id ?? undefined,
-      org_role_id: sent.org_role_id ?? undefined,
+  update(id: string, dto: UpdateOrgPersonDto, preconditions?: Preconditions): Promise<Tagged<OrgPersonDto>> {
+    return updateOne(this.org, id, preconditions, async (entity) => {
+      const sent = sentFields(dto);
+      for (const field of ['person_id', 'org_unit_id'] as const)
+        if (sent[field] === null) throw InvalidInputError.field(field, 'must not be null');
+      const next = {
+        personId: sent.person_id ?? entity.personId,
+        orgUnitId: sent.org_unit_id ?? entity.orgUnitId,
+        orgRoleId: patched(sent.org_role_id, entity.orgRoleId),
+        ...patchedPeriod(sent, entity),
+      };
+      await this.assertReferencesExist({
+        person_id: sent.person_id ?? undefined,
+        org_unit_id: sent.org_unit_id ?? undefined,
+        org_role_id: sent.org_role_id ?? undefined,
+      });
+      // Named after what this request changes: the role, else the unit it moves the assignment to.
+      const projectField = sent.org_role_id !== undefined ? 'org_role_id' : 'org_unit_id';
+      if (sent.org_role_id !== undefined || sent.org_unit_id !== undefined)
+        await this.assertRoleProject(next.orgUnitId, next.orgRoleId, projectField);
+      await this.assertNoActiveDuplicate(
+        { personId: next.personId, unitId: next.orgUnitId, roleId: next.orgRoleId, from: next.validFrom, to: next.validTo },
+        id,
+      );
+      return { next, write: { id, projectField } };
     });
-    // Named after what this request changes: the role, else the unit it moves the assignment to.
-    const projectField = sent.org_role_id !== undefined ? 'org_role_id' : 'org_unit_id';
-    if (sent.org_role_id !== undefined || sent.org_unit_id !== undefined)
-      await this.assertRoleProject(next.orgUnitId, next.orgRoleId, projectField);
-    await this.assertNoActiveDuplicate(
-      { personId: next.personId, unitId: next.orgUnitId, roleId: next.orgRoleId, from: next.validFrom, to: next.validTo },
-      id,
-    );
-    return updateOne(this.org, entity, next, { id, projectField });
   }
 
   /** Assignments have no related entities: the delete rules reduce to "exists, then delete". */
-  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
-    await deleteOrHistoricize(this.org, id, query, {
+  async remove(id: string, query: OrgDeleteQueryDto, preconditions?: Preconditions): Promise<void> {
+    await deleteOrHistoricize(this.org, id, query, preconditions, {
       lock: () => this.assignments.lock(id),
       related: () => Promise.resolve({ counts: {}, items: [] }),
       removeRelated: () => Promise.resolve(),

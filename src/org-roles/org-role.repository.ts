@@ -25,7 +25,7 @@ const READ_MODEL = readModel<OrgRoleDto, OrgRoleFilterDto>()({
     ...HISTORY_FILTERS,
   },
   sorts: sameNameColumns(ORG_ROLE_SORTS),
-  id: 'org_role_id',
+  table: 'org_role',
 });
 
 @Injectable()

@@ -10,6 +10,7 @@ export function codeTaken(code: string): ConflictError {
 /** OrgRole's entry of the 4HSE resource table (see org-chart/org-resource.ts). */
 export const ORG_ROLE: OrgResource<OrgRole, OrgRoleDto, OrgRoleDto, OrgRoleSort> = {
   name: 'org-role',
+  noun: 'org role',
   entity: OrgRoleSchema,
   sorts: ORG_ROLE_SORTS,
   toDto: (row) => row,

@@ -1,5 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequestPreconditions } from '../common/concurrency/conditional.js';
+import type { Preconditions } from '../common/concurrency/entity-tag.js';
 import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
 import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgRoleDto, OrgRoleDto, OrgRoleIndexDto, UpdateOrgRoleDto } from './dto/org-role.dto.js';
@@ -30,17 +32,27 @@ export class OrgRolesController {
   }
 
   @UpdateRoute(NOUN, OrgRoleDto, CONFLICTS)
-  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgRoleDto): Promise<OrgRoleDto> {
-    return this.roles.update(id, dto);
+  update(
+    @EntityId() id: string,
+    @Query() _query: IdQueryDto,
+    @Body() dto: UpdateOrgRoleDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<OrgRoleDto> {
+    return this.roles.update(id, dto, preconditions);
   }
 
   @DeleteRoute(NOUN, 'the assignments that carry the role')
-  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
-    return this.roles.remove(id, query);
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto, @RequestPreconditions() preconditions: Preconditions): Promise<void> {
+    return this.roles.remove(id, query, preconditions);
   }
 
   @HistoricizeRoute(NOUN, OrgRoleDto)
-  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgRoleDto> {
-    return this.roles.historicize(id, dto);
+  historicize(
+    @EntityId() id: string,
+    @Query() _query: IdQueryDto,
+    @Body() dto: HistoricizeDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<OrgRoleDto> {
+    return this.roles.historicize(id, dto, preconditions);
   }
 }

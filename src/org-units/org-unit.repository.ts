@@ -28,7 +28,7 @@ const READ_MODEL = readModel<OrgUnitDto, OrgUnitFilterDto>()({
     ...HISTORY_FILTERS,
   },
   sorts: sameNameColumns(ORG_UNIT_SORTS),
-  id: 'org_unit_id',
+  table: 'org_unit',
 });
 
 @Injectable()

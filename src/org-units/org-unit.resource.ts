@@ -16,6 +16,7 @@ export function codeTaken(code: string): ConflictError {
 /** OrgUnit's entry of the 4HSE resource table (see org-chart/org-resource.ts). */
 export const ORG_UNIT: OrgResource<OrgUnit, OrgUnitDto, OrgUnitDto, OrgUnitSort> = {
   name: 'org-unit',
+  noun: 'org unit',
   entity: OrgUnitSchema,
   sorts: ORG_UNIT_SORTS,
   toDto: (row) => row,

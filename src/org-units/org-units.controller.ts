@@ -1,5 +1,7 @@
 import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { RequestPreconditions } from '../common/concurrency/conditional.js';
+import type { Preconditions } from '../common/concurrency/entity-tag.js';
 import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
 import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, OrgUnitViewQueryDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
@@ -35,17 +37,27 @@ export class OrgUnitsController {
   }
 
   @UpdateRoute(NOUN, OrgUnitDto, CONFLICTS)
-  update(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
-    return this.units.update(id, dto);
+  update(
+    @EntityId() id: string,
+    @Query() _query: IdQueryDto,
+    @Body() dto: UpdateOrgUnitDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<OrgUnitDto> {
+    return this.units.update(id, dto, preconditions);
   }
 
   @DeleteRoute(NOUN, 'every descendant unit, and the assignments of the unit and of all descendants')
-  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto): Promise<void> {
-    return this.units.remove(id, query);
+  remove(@EntityId() id: string, @Query() query: OrgDeleteQueryDto, @RequestPreconditions() preconditions: Preconditions): Promise<void> {
+    return this.units.remove(id, query, preconditions);
   }
 
   @HistoricizeRoute(NOUN, OrgUnitDto)
-  historicize(@EntityId() id: string, @Query() _query: IdQueryDto, @Body() dto: HistoricizeDto): Promise<OrgUnitDto> {
-    return this.units.historicize(id, dto);
+  historicize(
+    @EntityId() id: string,
+    @Query() _query: IdQueryDto,
+    @Body() dto: HistoricizeDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<OrgUnitDto> {
+    return this.units.historicize(id, dto, preconditions);
   }
 }

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../common/errors/domain-errors.js';
 import { mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
 import type { HistoricizeDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
-import { deleteOrHistoricize, findEntity, historicizeOne, insertOne, listPage, updateOne, viewOne } from '../org-chart/org-resource.js';
+import { deleteOrHistoricize, historicizeOne, insertOne, listPage, updateOne, viewOne } from '../org-chart/org-resource.js';
 import { projectName } from '../org-chart/projects.js';
 import { createdCoded, patchedCoded } from '../org-chart/coded-fields.js';
 import { assertValidity, createdPeriod, patched, patchedPeriod, sentFields } from '../org-chart/validity.js';
 import type { Page } from '../common/pagination/page.js';
+import type { Preconditions, Tagged } from '../common/concurrency/entity-tag.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import type { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
 import { OrgUnitSchema } from './org-unit.entity.js';
@@ -27,20 +28,22 @@ export class OrgUnitsService {
 
   // What the three 4HSE resources share: org-chart/org-resource.ts, driven by this resource's entry ORG_UNIT.
   private readonly org = { em: this.em, rows: this.units, resource: ORG_UNIT };
-  readonly historicize = (id: string, dto: HistoricizeDto): Promise<OrgUnitDto> => historicizeOne(this.org, id, dto.date);
+  readonly historicize = (id: string, dto: HistoricizeDto, preconditions?: Preconditions): Promise<Tagged<OrgUnitDto>> =>
+    historicizeOne(this.org, id, dto.date, preconditions);
 
   async index(body: OrgUnitIndexDto): Promise<Page<OrgUnitDto>> {
     const page = await listPage(this.org, body);
     return body.with_counts ? { ...page, items: await this.withCounts(page.items, new Date()) } : page;
   }
 
-  async view(id: string, withCounts = false): Promise<OrgUnitDto> {
+  async view(id: string, withCounts = false): Promise<Tagged<OrgUnitDto>> {
     const row = await viewOne(this.org, id);
+    // The spread keeps the entity tag (a symbol property) of the row.
     return withCounts ? (await this.withCounts([row], new Date()))[0] : row;
   }
 
   /** head_count and total_head_count of each unit at the instant (contract section 11). */
-  private async withCounts(units: OrgUnitDto[], at: Date): Promise<OrgUnitDto[]> {
+  private async withCounts<T extends OrgUnitDto>(units: T[], at: Date): Promise<T[]> {
     const counts = await this.hierarchy.headCounts(
       units.map((u) => u.org_unit_id),
       at,
@@ -48,7 +51,7 @@ export class OrgUnitsService {
     return units.map((u) => ({ ...u, ...(counts.get(u.org_unit_id) ?? { head_count: 0, total_head_count: 0 }) }));
   }
 
-  async create(dto: CreateOrgUnitDto): Promise<OrgUnitDto> {
+  async create(dto: CreateOrgUnitDto): Promise<Tagged<OrgUnitDto>> {
     assertValidity(dto.valid_from, dto.valid_to);
     const id = dto.org_unit_id ?? randomUUID();
     const parentId = dto.parent_org_unit_id ?? null;
@@ -59,33 +62,34 @@ export class OrgUnitsService {
   }
 
   /** Partial update; a new parent must exist and must not be the unit or one of its descendants. */
-  async update(id: string, dto: UpdateOrgUnitDto): Promise<OrgUnitDto> {
-    const unit = await findEntity(this.org, id);
-    const sent = sentFields(dto);
-    const next = {
-      ...patchedCoded(sent, unit),
-      parentId: patched(sent.parent_org_unit_id, unit.parentId),
-      ...patchedPeriod(sent, unit),
-    };
-    const parentChanged = next.parentId !== (unit.parentId ?? null);
-    const projectChanged = next.projectId !== (unit.projectId ?? null);
-    // Which field a project mismatch with the parent is about: the one this request changes.
-    const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
-    if (next.parentId && parentChanged) {
-      if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
-      if (!(await this.units.exists(next.parentId))) throw missingParent(next.parentId);
-      if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
-    }
-    if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
-    if (projectChanged) await this.assertProjectChangeable(id, next.projectId);
-    if (next.code && (await this.units.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
-    return updateOne(this.org, unit, next, { id, code: next.code, projectField });
+  update(id: string, dto: UpdateOrgUnitDto, preconditions?: Preconditions): Promise<Tagged<OrgUnitDto>> {
+    return updateOne(this.org, id, preconditions, async (unit) => {
+      const sent = sentFields(dto);
+      const next = {
+        ...patchedCoded(sent, unit),
+        parentId: patched(sent.parent_org_unit_id, unit.parentId),
+        ...patchedPeriod(sent, unit),
+      };
+      const parentChanged = next.parentId !== (unit.parentId ?? null);
+      const projectChanged = next.projectId !== (unit.projectId ?? null);
+      // Which field a project mismatch with the parent is about: the one this request changes.
+      const projectField = parentChanged ? 'parent_org_unit_id' : 'project_id';
+      if (next.parentId && parentChanged) {
+        if (next.parentId === id) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+        if (!(await this.units.exists(next.parentId))) throw missingParent(next.parentId);
+        if (await this.units.isInSubtree(id, next.parentId)) throw InvalidInputError.field('parent_org_unit_id', CYCLE);
+      }
+      if (next.parentId && (parentChanged || projectChanged)) await this.assertParentProject(next.parentId, next.projectId, projectField);
+      if (projectChanged) await this.assertProjectChangeable(id, next.projectId);
+      if (next.code && (await this.units.codeTaken(next.projectId, next.code, id))) throw codeTaken(next.code);
+      return { next, write: { id, code: next.code, projectField } };
+    });
   }
 
   /** Related: every descendant unit and the assignments of the unit and all descendants. */
-  async remove(id: string, query: OrgDeleteQueryDto): Promise<void> {
+  async remove(id: string, query: OrgDeleteQueryDto, preconditions?: Preconditions): Promise<void> {
     const scope = { unitSubtreeOf: id };
-    await deleteOrHistoricize(this.org, id, query, {
+    await deleteOrHistoricize(this.org, id, query, preconditions, {
       lock: () => this.units.lockSubtree(id),
       related: async () => {
         const units = await this.units.descendants(id, RELATED_ITEMS_LIMIT);

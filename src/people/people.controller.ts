@@ -6,6 +6,9 @@ import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { Created } from '../common/http/created.decorator.js';
 import { ExpensiveRead } from '../common/load/expensive-read.js';
+import { EntityTagged, RequestPreconditions } from '../common/concurrency/conditional.js';
+import type { Preconditions } from '../common/concurrency/entity-tag.js';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonEmailPipe, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
@@ -40,6 +43,8 @@ export class PeopleController {
 
   @Post()
   @Authorize(WRITE)
+  @EntityTagged()
+  @Idempotent()
   @Created((person: PersonDto) => `/api/v2/data/people/${encodeURIComponent(person.email)}`)
   @ApiOperation({
     summary: 'Create a person',
@@ -62,6 +67,7 @@ export class PeopleController {
 
   @Get(':email')
   @Authorize(READ)
+  @EntityTagged()
   @ApiOperation({ summary: 'View a person by email', description: 'Inactive people are answered too, with active: false.' })
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: PersonDto })
@@ -73,14 +79,19 @@ export class PeopleController {
 
   @Put(':email')
   @Authorize(WRITE)
+  @EntityTagged()
   @ApiOperation({ summary: 'Update a person (partial)', description: 'Absent fields stay unchanged; null clears an optional field.' })
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: PersonDto })
   @problem(400, 'Invalid field or email format.')
   @problem(404, 'No such person.')
   @problem(409, 'The new email is taken.')
-  update(@Param('email', PersonEmailPipe) email: string, @Body() dto: UpdatePersonDto): Promise<PersonDto> {
-    return this.people.update(email, dto);
+  update(
+    @Param('email', PersonEmailPipe) email: string,
+    @Body() dto: UpdatePersonDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<PersonDto> {
+    return this.people.update(email, dto, preconditions);
   }
 
   @Delete(':email')
@@ -95,7 +106,11 @@ export class PeopleController {
   @ApiNoContentResponse({ description: 'Deleted (or historicized).' })
   @problem(400, 'Invalid email format or parameter, or related entities exist (listed in related).')
   @problem(404, 'No such person.')
-  remove(@Param('email', PersonEmailPipe) email: string, @Query() query: DeleteQueryDto): Promise<void> {
-    return this.people.remove(email, query);
+  remove(
+    @Param('email', PersonEmailPipe) email: string,
+    @Query() query: DeleteQueryDto,
+    @RequestPreconditions() preconditions: Preconditions,
+  ): Promise<void> {
+    return this.people.remove(email, query, preconditions);
   }
 }

@@ -20,6 +20,9 @@ import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
 import { applyHistoricize } from '../org-chart/validity.js';
+import { lockForWrite, tagAfterWrite } from '../org-chart/write-lock.js';
+import { entityTag, withEntityTag, type Preconditions, type Tagged } from '../common/concurrency/entity-tag.js';
+import { inTransaction } from '../database/transaction.js';
 
 const EMAIL_INDEX = 'person_email_lower_uniq';
 type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES>;
@@ -40,11 +43,12 @@ export class PeopleService {
     return { items: items.map((p) => mapPerson(p, at)), total, page: page.page, perPage: page.perPage };
   }
 
-  async get(email: string): Promise<PersonDto> {
-    return mapPerson(await this.find(email), new Date());
+  async get(email: string): Promise<Tagged<PersonDto>> {
+    const person = await this.find(email);
+    return withEntityTag(mapPerson(person, new Date()), entityTag(person.id, person.version));
   }
 
-  async create(dto: CreatePersonDto): Promise<PersonDto> {
+  async create(dto: CreatePersonDto): Promise<Tagged<PersonDto>> {
     const fields = resolveAliases(dto);
     assertValidity(fields.validFrom, fields.validTo);
     await this.assertEmailFree(dto.email);
@@ -67,12 +71,22 @@ export class PeopleService {
       updatedAt: now,
     });
     await this.flushGuardingEmail(dto.email, () => this.em.persist(person).flush());
-    return mapPerson(person, now);
+    // The version was set by the database and read back by the insert (RETURNING).
+    return withEntityTag(mapPerson(person, now), entityTag(person.id, person.version));
   }
 
-  /** PUT is a partial update: absent fields stay as they are; null clears an optional field. */
-  async update(email: string, dto: UpdatePersonDto): Promise<PersonDto> {
-    const person = await this.find(email);
+  /**
+   * PUT is a partial update: absent fields stay as they are; null clears an optional field. One
+   * transaction holding the person's row lock from the If-Match check to the write.
+   */
+  async update(email: string, dto: UpdatePersonDto, preconditions?: Preconditions): Promise<Tagged<PersonDto>> {
+    return inTransaction(this.em, async () => {
+      const person = await this.findForWrite(email, preconditions);
+      return this.applyUpdate(person, dto);
+    });
+  }
+
+  private async applyUpdate(person: Person, dto: UpdatePersonDto): Promise<Tagged<PersonDto>> {
     const fields = resolveAliases(dto);
     for (const required of ['email', 'firstName', 'lastName'] as const) {
       if (fields[required] === null) throw InvalidInputError.field(required, 'must not be null');
@@ -87,22 +101,27 @@ export class PeopleService {
     const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     this.em.assign(person, { ...changes, updatedAt: new Date() });
     await this.flushGuardingEmail(fields.email ?? person.email, () => this.em.flush());
-    return mapPerson(person, new Date());
+    const tag = await tagAfterWrite(this.em, person);
+    return withEntityTag(mapPerson(person, new Date()), tag);
   }
 
   /** Delete rules of contract section 5: a person's related entities are its assignments. */
-  async remove(email: string, options: DeleteQueryDto): Promise<void> {
-    const person = await this.find(email);
+  async remove(email: string, options: DeleteQueryDto, preconditions?: Preconditions): Promise<void> {
     if (options.historicize) {
-      applyHistoricize(person);
-      await this.em.flush();
+      await inTransaction(this.em, async () => {
+        const person = await this.findForWrite(email, preconditions);
+        applyHistoricize(person);
+        await this.em.flush();
+      });
       return;
     }
+    const person = await this.find(email);
     const scope = { personId: person.id };
     await deleteWithRules(
       this.em,
       {
         lock: () => this.people.lock(person.id),
+        check: async () => void (await lockForWrite(this.em, PersonSchema, person.id, preconditions, 'person')),
         related: async () => mergeRelated([await this.assignments.related(scope, RELATED_ITEMS_LIMIT)]),
         removeRelated: () => this.assignments.deleteInScope(scope),
         remove: () => this.people.delete(person.id),
@@ -114,6 +133,13 @@ export class PeopleService {
 
   private async find(email: string): Promise<Person> {
     const person = await this.people.findByEmail(email);
+    if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
+    return person;
+  }
+
+  /** The person locked for a write in the current transaction, after its If-Match check (412). */
+  private async findForWrite(email: string, preconditions: Preconditions | undefined): Promise<Person> {
+    const person = await lockForWrite(this.em, PersonSchema, (await this.find(email)).id, preconditions, 'person');
     if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
     return person;
   }

@@ -21,6 +21,7 @@ function person(overrides: Partial<Person> = {}): Person {
     validTo: null,
     createdAt: created,
     updatedAt: updated,
+    version: '1',
     ...overrides,
   };
 }

@@ -103,6 +103,33 @@ export class ConflictError extends DomainError {
   readonly title = 'Conflict';
 }
 
+/**
+ * A conditional write whose `If-Match` (or `If-None-Match`) does not hold for the entity's current
+ * ETag (contract section 10.4, RFC 9110 section 13.1): nothing was changed.
+ */
+export class PreconditionFailedError extends DomainError {
+  readonly status = 412;
+  readonly slug = 'precondition-failed';
+  readonly title = 'Precondition failed';
+}
+
+/** An `Idempotency-Key` reused with a different request (another body, route or query): 422. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly status = 422;
+  readonly slug = 'idempotency-key-reused';
+  readonly title = 'Idempotency key reused';
+}
+
+/** A repeat of an `Idempotency-Key` whose first request is still running: 409, retry later. */
+export class IdempotencyKeyInProgressError extends DomainError {
+  readonly status = 409;
+  readonly slug = 'idempotency-key-in-progress';
+  readonly title = 'Idempotency key in progress';
+  override headers() {
+    return { 'Retry-After': '1' };
+  }
+}
+
 export class UnauthorizedError extends DomainError {
   readonly status = 401;
   readonly slug = 'unauthorized';

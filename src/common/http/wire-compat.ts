@@ -26,6 +26,7 @@ export const WIRE_HEADER_NAMES = [
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
   'ETag',
+  'Idempotent-Replayed',
   'WWW-Authenticate',
   'Cache-Control',
 ] as const;

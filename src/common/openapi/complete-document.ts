@@ -1,9 +1,10 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { CONCURRENCY_HEADERS, CONCURRENCY_PARAMETERS, documentConcurrency } from '../concurrency/openapi.js';
 
 type Json = Record<string, unknown>;
 interface Operation {
-  parameters?: { in?: string; name?: string; required?: boolean }[];
+  parameters?: { in?: string; name?: string; required?: boolean; $ref?: string }[];
   requestBody?: unknown;
   responses?: Record<string, Json>;
   security?: unknown[];
@@ -23,12 +24,12 @@ const HEADERS = {
 } as const;
 const ref = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` });
 
-function operations(document: OpenAPIObject): [string, Operation][] {
-  const out: [string, Operation][] = [];
+function operations(document: OpenAPIObject): [string, Operation, string][] {
+  const out: [string, Operation, string][] = [];
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = (item as Record<string, Operation | undefined>)[method];
-      if (operation) out.push([path, operation]);
+      if (operation) out.push([path, operation, method]);
     }
   }
   return out;
@@ -42,12 +43,16 @@ function operations(document: OpenAPIObject): [string, Operation][] {
  * - 500 on every operation (the problem shape with a requestId);
  * - 408 and 431 on every operation (Node answers them before any route: slow or oversized requests);
  * - the rate-limit headers on every 2xx/4xx of a secured operation, Retry-After on 429 and 503, and
- *   the CORS header on every response.
+ *   the CORS header on every response;
+ * - ETag, If-Match, If-None-Match, Idempotency-Key and their 304/409/412/422 where a route's
+ *   decorators marked them (contract section 10.4, ../concurrency/openapi.ts).
  */
 export function completeDocument(document: OpenAPIObject): OpenAPIObject {
   const components = document.components ?? (document.components = {});
-  components.headers = { ...(components.headers ?? {}), ...HEADERS };
-  for (const [path, operation] of operations(document)) {
+  components.headers = { ...(components.headers ?? {}), ...HEADERS, ...(CONCURRENCY_HEADERS as unknown as Record<string, never>) };
+  components.parameters = { ...(components.parameters ?? {}), ...CONCURRENCY_PARAMETERS };
+  for (const [path, operation, method] of operations(document)) {
+    documentConcurrency(method, operation as never);
     if (Array.isArray(operation.parameters)) {
       operation.parameters = operation.parameters
         .filter((p) => p.in !== 'path' || path.includes(`{${p.name}}`))

@@ -11,6 +11,7 @@ import {
   dateValue,
   deepJson,
   emailString,
+  headerSafe,
   idString,
   intParam,
   queryPair,
@@ -1059,5 +1060,77 @@ export function oversizedCases(): fc.Arbitrary<FuzzCase> {
         case 'param':
           return { route: 'org.view', resource: 'org-role', method: 'GET', path: `/v2/org-role/view/${'0'.repeat(paramSize)}`, auth };
       }
+    });
+}
+
+/* ------------------------------------------------------------------ conditional requests and idempotency (contract 10.4) */
+
+/** If-Match / If-None-Match values: `*`, stale and well-formed tags, weak ones, lists, and malformed ones. */
+export const entityTagHeader: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.constant('*'), weight: 3 },
+  { arbitrary: fc.stringMatching(/^"[A-Za-z0-9_-]{22}"$/), weight: 3 },
+  { arbitrary: fc.stringMatching(/^W\/"[A-Za-z0-9_-]{0,30}"$/), weight: 2 },
+  {
+    arbitrary: fc.array(fc.stringMatching(/^(W\/)?"[!#-~]{0,12}"$/), { minLength: 1, maxLength: 5 }).map((tags) => tags.join(', ')),
+    weight: 2,
+  },
+  { arbitrary: fc.integer({ min: 90, max: 140 }).map((n) => Array.from({ length: n }, () => '"a"').join(',')), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'abc',
+      '"',
+      '"a',
+      'a"',
+      '"a" "b"',
+      'w/"a"',
+      'W/ "a"',
+      '*, "a"',
+      '**',
+      ',',
+      '"a",,',
+      'W/',
+      '"\u00e9"',
+    ),
+    weight: 3,
+  },
+  { arbitrary: anyString.map(headerSafe), weight: 2 },
+);
+
+/** Idempotency-Key values: a few reused ones (so repeats replay or conflict), fresh ones, and invalid ones. */
+export const idempotencyKeyHeader: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.constantFrom('fuzz-key-1', 'fuzz-key-2', 'fuzz key 3'), weight: 4 },
+  { arbitrary: fc.stringMatching(/^[!-~][ -~]{0,40}[!-~]$/), weight: 3 },
+  { arbitrary: fc.integer({ min: 254, max: 300 }).map((n) => 'k'.repeat(n)), weight: 1 },
+  { arbitrary: fc.constantFrom('', ' ', 'clé', '\u00ff', 'a\tb'), weight: 2 },
+  { arbitrary: anyString.map(headerSafe), weight: 2 },
+);
+
+/**
+ * Every single-entity route of both dialects with random If-Match, If-None-Match and Idempotency-Key
+ * headers (on routes that ignore them too).
+ */
+export function conditionalHeaderCases(): fc.Arbitrary<FuzzCase> {
+  const people = peopleCases();
+  const routes = fc.oneof(
+    people.create,
+    people.get,
+    people.update,
+    people.delete,
+    ...RESOURCES.flatMap((r) => {
+      const org = orgCases(r);
+      return [org.view, org.create, org.update, org.delete, org.historicize];
+    }),
+  );
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+  return fc
+    .record({ c: routes, ifMatch: maybe(entityTagHeader), ifNoneMatch: maybe(entityTagHeader), key: maybe(idempotencyKeyHeader) })
+    .map(({ c, ifMatch, ifNoneMatch, key }) => {
+      const headers: Record<string, string> = {};
+      if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
+      if (ifNoneMatch !== undefined) headers['If-None-Match'] = ifNoneMatch;
+      if (key !== undefined) headers['Idempotency-Key'] = key;
+      return { ...c, headers };
     });
 }

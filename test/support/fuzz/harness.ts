@@ -85,6 +85,8 @@ export interface FuzzCase {
   contentType?: string | null;
   accept?: string;
   body?: FuzzBody;
+  /** Extra request headers (If-Match, If-None-Match, Idempotency-Key), sent as they are. */
+  headers?: Record<string, string>;
 }
 
 export interface Credentials {
@@ -378,6 +380,7 @@ export class Fuzzer {
     if (auth.header !== undefined) headers['Authorization'] = auth.header;
     if (c.requestId !== undefined) headers['X-Request-Id'] = c.requestId;
     if (c.accept !== undefined) headers['Accept'] = c.accept;
+    for (const [name, value] of Object.entries(c.headers ?? {})) headers[name] = value;
     let bodyText: string | undefined;
     let payload: string | Buffer | undefined;
     if (c.body) {
@@ -491,6 +494,8 @@ export class Fuzzer {
       if (changes.length) out.push(`a refused request wrote: ${changes.join('; ')}`);
     } else if (success) {
       out.push(...this.successViolations(c, res));
+    } else if (status === 304) {
+      out.push(...notModifiedViolations(c, res));
     } else {
       out.push(`unexpected status ${status}`);
     }
@@ -542,6 +547,11 @@ export class Fuzzer {
     }
     const type = res.headers['content-type'] as string | undefined;
     if (!type || !/^application\/json/.test(type)) out.push(`success content-type is ${String(type)}, not application/json`);
+    if (ENTITY_TAGGED.has(c.route) && !STRONG_TAG.test(String(res.headers['etag'])))
+      out.push(`a single-entity answer without a strong ETag (${String(res.headers['etag'])})`);
+    const replayed = res.headers['idempotent-replayed'] as string | undefined;
+    if (replayed !== undefined && (replayed !== 'true' || !(c.route === 'people.create' || c.route === 'org.create')))
+      out.push(`Idempotent-Replayed: ${replayed} on ${c.route}`);
     const entity: EntityShape = c.route.startsWith('people.') ? 'person' : c.route.startsWith('tokens.') ? 'token' : c.resource!;
     switch (c.route) {
       case 'people.list':
@@ -598,6 +608,29 @@ export class Fuzzer {
     }
     return out;
   }
+}
+
+/** Routes whose 2xx answers one entity, with its ETag (contract section 10.4). */
+const ENTITY_TAGGED = new Set<RouteKind>([
+  'people.create',
+  'people.get',
+  'people.update',
+  'org.view',
+  'org.create',
+  'org.update',
+  'org.historicize',
+]);
+const STRONG_TAG = /^"[A-Za-z0-9_-]{22}"$/;
+
+/** A 304 only answers a read by id or email that sent If-None-Match: no body, no content type, the ETag. */
+function notModifiedViolations(c: FuzzCase, res: Response): string[] {
+  const out: string[] = [];
+  const sent = Object.keys(c.headers ?? {}).some((h) => h.toLowerCase() === 'if-none-match');
+  if (!(c.route === 'people.get' || c.route === 'org.view') || !sent) out.push(`304 on ${c.route} without If-None-Match`);
+  if (res.text) out.push(`304 with a body: ${res.text.slice(0, 80)}`);
+  if (res.headers['content-type'] !== undefined) out.push(`304 with a content type ${String(res.headers['content-type'])}`);
+  if (!STRONG_TAG.test(String(res.headers['etag']))) out.push(`304 without a strong ETag (${String(res.headers['etag'])})`);
+  return out;
 }
 
 /** Prints the number of generated cases a file sent (quoted in docs/reliability.md as "fuzz cases sent"). */
