@@ -132,21 +132,24 @@ function triggerFunction(log: EntityLog): string {
         select pg_current_xact_id(), ${ACTOR}, ${REQUEST_ID}, ${entity}, o.${log.id}, 'delete', ${all}, ${documentOf(log, 'o')}, null
         from old_rows o;
       else
-        insert into change_event (${COLUMNS})
-        select pg_current_xact_id(), ${ACTOR}, ${REQUEST_ID}, ${entity}, d.id,
-               case when c.changed = array[${quote(log.validTo)}]::text[] and d.a ->> ${quote(log.validTo)} is not null
-                    then 'historicize' else 'update' end,
-               c.changed, d.b, d.a
-        from (
+        -- Materialized: each document is built once per row (inlined, PostgreSQL would rebuild both
+        -- for every field compared: 26 times per row).
+        with d as materialized (
           select n.${log.id} as id, ${documentOf(log, 'o')} as b, ${documentOf(log, 'n')} as a
           from old_rows o join new_rows n on n.${log.id} = o.${log.id}
-        ) d
-        cross join lateral (
-          select array(
+        ), c as materialized (
+          select d.id, d.b, d.a, array(
             select k from unnest(${keys}) with ordinality as u(k, i)
             where d.a -> k is distinct from d.b -> k order by i
           ) as changed
-        ) c
+          from d
+        )
+        insert into change_event (${COLUMNS})
+        select pg_current_xact_id(), ${ACTOR}, ${REQUEST_ID}, ${entity}, c.id,
+               case when c.changed = array[${quote(log.validTo)}]::text[] and c.a ->> ${quote(log.validTo)} is not null
+                    then 'historicize' else 'update' end,
+               c.changed, c.b, c.a
+        from c
         where cardinality(c.changed) > 0;
       end if;
       get diagnostics appended = row_count;
