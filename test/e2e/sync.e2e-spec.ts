@@ -370,13 +370,13 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
     expect(body.length).toBeGreaterThan(t.config.http.bodyLimitBytes);
     const res = await t.http().post('/api/v2/sync/jobs').set(admin()).set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(202);
-    expect(await finished(res.body.id as string, 20_000)).toMatchObject({
+    expect(await finished(res.body.id as string, 110_000)).toMatchObject({
       status: 'succeeded',
       progress: { total: 12_000, done: 12_000 },
       summary: { create: 12_000 },
     });
     expect(await t.sql('select count(*)::int as n from person')).toEqual([{ n: 12_000 }]);
-  });
+  }, 120_000);
 
   describe('org units, roles and assignments', () => {
     const project = '6a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';

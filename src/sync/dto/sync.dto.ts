@@ -230,13 +230,45 @@ export class SyncJobDto {
   errors!: SyncErrorDto[];
 }
 
+/**
+ * An entity in a change, in its own dialect: a person (Opsera, camelCase) or an org unit, org role or
+ * assignment (4HSE, snake_case), without the computed flags.
+ */
+export class SyncEntityStateDto {
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) email?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) firstName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) lastName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) displayName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) externalId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) organization?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) business?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) department?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) group?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) team?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) validFrom?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) validTo?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) org_unit_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) org_role_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) org_person_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) person_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) code?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) name?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) description?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) parent_org_unit_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) project_id?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) valid_from?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) valid_to?: string | null;
+}
+
 export class SyncChangeDto {
   @ApiProperty({ enum: ['person', 'org-unit', 'org-role', 'org-person'] }) entity!: string;
   @ApiProperty({ maxLength: 500, description: 'email; unit or role code; `email|unit code|role code` for an assignment.' }) key!: string;
   @ApiProperty({ enum: ['create', 'update', 'historicize'] }) op!: string;
   @ApiProperty({ type: String, isArray: true, maxItems: 20, maxLength: 30 }) changed!: string[];
-  @ApiProperty({ type: 'object', properties: {}, nullable: true }) before!: Record<string, unknown> | null;
-  @ApiProperty({ type: 'object', properties: {}, nullable: true }) after!: Record<string, unknown> | null;
+  @ApiProperty({ type: SyncEntityStateDto, nullable: true, description: 'The entity before (null for a create).' })
+  before!: SyncEntityStateDto | null;
+  @ApiProperty({ type: SyncEntityStateDto, nullable: true, description: 'The entity after.' }) after!: SyncEntityStateDto | null;
 }
 
 export class SyncChangeListDto {
