@@ -15,6 +15,7 @@ COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY migrations ./migrations
+COPY public ./public
 RUN npm run build --loglevel=warn \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=warn
 
@@ -28,6 +29,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The org chart page (/org-chart): its own files; d3 and d3-org-chart come from node_modules.
+COPY --from=build /app/public ./public
 
 USER node
 EXPOSE 3000
