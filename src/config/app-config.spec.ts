@@ -37,7 +37,7 @@ describe('loadConfig', () => {
         idleInTransactionTimeoutMs: 30_000,
         retryAfterSeconds: 5,
       },
-      auth: { compat: false, lastUsedWriteIntervalMs: 60_000 },
+      auth: { compat: false, lastUsedWriteIntervalMs: 60_000, tokenCache: { maxEntries: 10_000, ttlMs: 60_000 } },
       tokenLifetime: { defaultMs: 90 * 86_400_000, maxMs: 365 * 86_400_000 },
       bootstrapToken: { ttlMs: 86_400_000, file: resolve('.data/bootstrap-token') },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },

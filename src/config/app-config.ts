@@ -44,6 +44,11 @@ export interface AppConfig {
     readonly compat: boolean;
     /** lastUsedAt is written at most once per this interval per token. */
     readonly lastUsedWriteIntervalMs: number;
+    /**
+     * Authentication's cache of token rows (src/tokens/token-cache.ts): at most `maxEntries` (0: off),
+     * each at most `ttlMs` old; revocations reach it at once on this instance, within 1 s on others.
+     */
+    readonly tokenCache: { readonly maxEntries: number; readonly ttlMs: number };
   };
   /** Token lifetimes (contract sections 7 and 9): every token expires. */
   readonly tokenLifetime: {
@@ -233,6 +238,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: {
       compat: bool(env, 'AUTH_COMPAT', false),
       lastUsedWriteIntervalMs: int(env, 'TOKEN_LAST_USED_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      tokenCache: {
+        maxEntries: int(env, 'TOKEN_CACHE_SIZE', 10_000, 0, 1_000_000),
+        ttlMs: int(env, 'TOKEN_CACHE_TTL_MS', 60_000, 0, 3_600_000),
+      },
     },
     tokenLifetime: lifetime,
     bootstrapToken: {

@@ -4,7 +4,7 @@ import type { RelatedEntity } from '../common/errors/problem.js';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import type { SortTerm } from '../common/pagination/sort.js';
 import { sql } from 'kysely';
-import { activeSql, atInstantCte, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
+import { activeSql, atInstantCte, INACTIVE_UNITS_CTE, inactiveUnitsAmongCte } from '../org-chart/history.sql.js';
 import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule, type Sql } from '../common/query/sql-list.js';
 import { isoSql, subtreeIds } from '../org-chart/tree.sql.js';
 import { rows } from '../database/sql.js';
@@ -106,10 +106,13 @@ export class OrgPersonRepository {
   ): Promise<{ items: OrgPersonRow[]; total: number }> {
     const where = compileFilters(filter, FILTERS);
     if (!history) where.push(sql`owned_active and parent_active`);
+    // Filtered by unit: every row is in that unit, so only its ancestor chain decides parent_active.
+    const inactiveUnits =
+      filter?.org_unit_id === undefined ? sql.raw(INACTIVE_UNITS_CTE) : inactiveUnitsAmongCte(sql`select ${filter.org_unit_id}::uuid`);
     return countedPage<OrgPersonRow>(
       (statement) => rows(this.em, statement),
       {
-        withClause: sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
+        withClause: sql`with recursive ${atInstantCte(at)}, ${inactiveUnits}, ${ROWS}`,
         from: sql`rows ${whereSql(where)}`,
         order: compileOrder(sort, SORTS, 'org_person_id'),
         id: 'org_person_id',
@@ -121,7 +124,8 @@ export class OrgPersonRepository {
   async view(id: string, at: Date): Promise<OrgPersonRow | undefined> {
     const [row] = await rows(
       this.em,
-      sql<OrgPersonRow>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS} select * from rows where org_person_id = ${id}`,
+      sql<OrgPersonRow>`with recursive ${atInstantCte(at)}, ${inactiveUnitsAmongCte(sql`select org_unit_id from org_person where id = ${id}`)}, ${ROWS}
+        select * from rows where org_person_id = ${id}`,
     );
     return row;
   }
