@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { activeSql, atInstantCte, INACTIVE_UNITS_CTE, inactiveUnitsAmongCte } from '../org-chart/history.sql.js';
 import { compileFilters, compileOrder, countedPage, whereSql, type FilterRule, type Sql } from '../common/query/sql-list.js';
 import { isoSql, subtreeIds } from '../org-chart/tree.sql.js';
-import { rows } from '../database/sql.js';
+import { preparedRows, rows } from '../database/sql.js';
 import type { OrgPersonFilterDto, OrgPersonSort } from './dto/org-person.dto.js';
 
 /** Row shape of {@link ROWS}: exactly the 4HSE response fields. */
@@ -110,7 +110,7 @@ export class OrgPersonRepository {
     const inactiveUnits =
       filter?.org_unit_id === undefined ? sql.raw(INACTIVE_UNITS_CTE) : inactiveUnitsAmongCte(sql`select ${filter.org_unit_id}::uuid`);
     return countedPage<OrgPersonRow>(
-      (statement) => rows(this.em, statement),
+      (statement) => preparedRows(this.em, statement),
       {
         withClause: sql`with recursive ${atInstantCte(at)}, ${inactiveUnits}, ${ROWS}`,
         from: sql`rows ${whereSql(where)}`,
@@ -122,7 +122,7 @@ export class OrgPersonRepository {
   }
 
   async view(id: string, at: Date): Promise<OrgPersonRow | undefined> {
-    const [row] = await rows(
+    const [row] = await preparedRows(
       this.em,
       sql<OrgPersonRow>`with recursive ${atInstantCte(at)}, ${inactiveUnitsAmongCte(sql`select org_unit_id from org_person where id = ${id}`)}, ${ROWS}
         select * from rows where org_person_id = ${id}`,

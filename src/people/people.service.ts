@@ -36,12 +36,15 @@ export class PeopleService {
     const at = new Date();
     const sort = parseSort(query.sort, PERSON_SORT_FIELDS);
     const page = query.toPageRequest();
+    // Read models: the repository returns response rows (no entity hydration on read paths, issue 10).
     const { items, total } = await this.people.list({ ...query, history: query.history ?? false, at }, sort, page);
-    return { items: items.map((p) => mapPerson(p, at)), total, page: page.page, perPage: page.perPage };
+    return { items, total, page: page.page, perPage: page.perPage };
   }
 
   async get(email: string): Promise<PersonDto> {
-    return mapPerson(await this.find(email), new Date());
+    const person = await this.people.viewByEmail(email, new Date());
+    if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
+    return person;
   }
 
   async create(dto: CreatePersonDto): Promise<PersonDto> {

@@ -5,9 +5,11 @@ import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import { likeContains, type SortTerm } from '../common/pagination/sort.js';
 import { sql } from 'kysely';
 import { countedPage, whereSql, type Sql } from '../common/query/sql-list.js';
-import { rows } from '../database/sql.js';
+import { preparedRows, rows } from '../database/sql.js';
 import type { PersonSortField } from './dto/person.dto.js';
 import { PersonSchema, type Person } from './person.entity.js';
+import type { PersonDto } from './dto/person.dto.js';
+import { isoSql } from '../org-chart/tree.sql.js';
 
 /** Column of each filter and sort field (an allow-list: the only names interpolated into the SQL). */
 const COLUMNS: Record<PersonSortField | 'externalId' | 'organization' | 'business' | 'department' | 'group' | 'team', string> = {
@@ -41,6 +43,21 @@ export interface PersonFilter {
   at: Date;
 }
 
+/**
+ * The response row of a person (PersonDto, the Opsera dialect) from the person row `alias`, built by
+ * PostgreSQL: read paths hand it on as is, with no entity hydration or mapping in Node (issue 10; the
+ * same fields as mapPerson). `active` is computed at `at`.
+ */
+function viewColumns(alias: string, at: Date): Sql {
+  const c = (column: string) => sql.raw(`${alias}.${column}`);
+  const iso = (column: string) => sql.raw(isoSql(`${alias}.${column}`));
+  return sql`${c('id')}, ${c('email')}, ${c('first_name')} as "firstName", ${c('last_name')} as "lastName",
+    ${c('display_name')} as "displayName", ${c('external_id')} as "externalId", ${c('organization')}, ${c('business')},
+    ${c('department')}, ${c('group_name')} as "group", ${c('team')}, ${iso('valid_from')} as "validFrom", ${iso('valid_to')} as "validTo",
+    ((${c('valid_from')} is null or ${c('valid_from')} <= ${at}::timestamptz) and (${c('valid_to')} is null or ${c('valid_to')} > ${at}::timestamptz)) as active,
+    ${iso('created_at')} as "createdAt", ${iso('updated_at')} as "updatedAt"`;
+}
+
 @Injectable()
 export class PersonRepository {
   constructor(private readonly em: EntityManager) {}
@@ -52,8 +69,20 @@ export class PersonRepository {
     return row ? this.em.map(PersonSchema, row) : null;
   }
 
-  /** One page and the exact total in one statement (see countedPage): a list holds one pooled connection. */
-  async list(filter: PersonFilter, sort: SortTerm<PersonSortField>[], page: PageRequest): Promise<{ items: Person[]; total: number }> {
+  /** The response row of the person with this email (case-insensitive, through the unique index on lower(email)), active at `at`. */
+  async viewByEmail(email: string, at: Date): Promise<PersonDto | undefined> {
+    const [row] = await preparedRows(
+      this.em,
+      sql<PersonDto>`select ${viewColumns('p', at)} from person p where lower(p.email) = ${email.toLowerCase()}`,
+    );
+    return row;
+  }
+
+  /**
+   * One page of response rows and the exact total in one statement (see countedPage): a list holds one
+   * pooled connection. `active` is computed at `filter.at`.
+   */
+  async list(filter: PersonFilter, sort: SortTerm<PersonSortField>[], page: PageRequest): Promise<{ items: PersonDto[]; total: number }> {
     const where: Sql[] = [];
     if (filter.email !== undefined) where.push(sql`lower(p.email) = lower(${filter.email})`);
     for (const key of ['externalId', 'organization', 'business', 'department', 'group', 'team'] as const) {
@@ -70,12 +99,11 @@ export class PersonRepository {
       ...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`),
       'id asc',
     ].join(', ');
-    const { items, total } = await countedPage<EntityDictionary<Person>>(
-      (statement) => rows(this.em, statement),
-      { withClause: sql``, from: sql`person p ${whereSql(where)}`, order, id: 'id' },
+    return countedPage<PersonDto>(
+      (statement) => preparedRows(this.em, statement),
+      { withClause: sql``, from: sql`person p ${whereSql(where)}`, order, id: 'id', select: viewColumns('page', filter.at) },
       { limit: page.perPage, offset: offsetOf(page) },
     );
-    return { items: items.map((row) => this.em.map(PersonSchema, row)), total };
   }
 
   /** Locks the person FOR UPDATE (inside the caller's transaction); false when it does not exist. */

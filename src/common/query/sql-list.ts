@@ -81,16 +81,17 @@ export interface CountedPage<T> {
  * on the first page of 100,000 people.) A CTE used in `from` must be `not materialized`, or
  * PostgreSQL would materialize it once for both uses.
  * `from` is the filtered relation (`rows where ...`, its parameters bound at each use), `id` the row
- * id column, `order` the ORDER BY (allow-listed names only).
+ * id column, `order` the ORDER BY (allow-listed names only), `select` the output columns computed
+ * from the page's row `page` (default `page.*`; the final ORDER BY may name the page's columns).
  */
 export async function countedPage<T extends object>(
   run: (statement: RawBuilder<object>) => Promise<object[]>,
-  statement: { withClause: Sql; from: Sql; order: string; id: string },
+  statement: { withClause: Sql; from: Sql; order: string; id: string; select?: Sql },
   page: { limit: number; offset: number },
 ): Promise<CountedPage<T>> {
   const order = sql.raw(statement.order);
   const rows = (await run(
-    sql`${statement.withClause} select counted.total_rows, page.* from (select count(*)::int as total_rows from ${statement.from}) counted
+    sql`${statement.withClause} select counted.total_rows, ${statement.select ?? sql`page.*`} from (select count(*)::int as total_rows from ${statement.from}) counted
        left join lateral (select * from ${statement.from} order by ${order} limit ${page.limit} offset ${page.offset}) page on true
       order by ${order}`,
   )) as (Record<string, unknown> & { total_rows: number })[];
