@@ -2,7 +2,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { completeDocument } from './common/openapi/complete-document.js';
-import helmet from '@fastify/helmet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -19,6 +18,7 @@ import { applyWireHeaderCase, installWireCompat } from './common/http/wire-compa
 import { requestPath } from './common/http/request-path.js';
 import { assertSafeInput, scanJsonBody } from './common/validation/input-guard.js';
 import type { Readable } from 'node:stream';
+import { applySecurityHeaders, securityHeaders } from './common/http/security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -140,10 +140,13 @@ export async function createApp(
     if (request.body === undefined || request.body === null) check();
     else setImmediate(check);
   });
-  await app.register(helmet, {
-    // Strict everywhere: JSON answers need nothing, and a future same-origin org chart page may load
-    // its own script, style and image files, never inline code. Only Swagger UI gets the loose policy.
-    contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP },
+  // Helmet's headers, computed once and written on every response as @fastify/helmet would (issue 10).
+  // Strict everywhere: JSON answers need nothing, and a future same-origin org chart page may load
+  // its own script, style and image files, never inline code. Only Swagger UI gets the loose policy.
+  const helmetHeaders = securityHeaders({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP } });
+  fastify.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    applySecurityHeaders(reply.raw, helmetHeaders);
+    done();
   });
   // Swagger UI (/docs and its assets) needs inline scripts and styles: the loose policy there only.
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {

@@ -15,7 +15,7 @@ import {
   type UpdatePersonDto,
 } from './dto/person.dto.js';
 import { mapPerson } from './person.mapper.js';
-import { PersonSchema, type Person } from './person.entity.js';
+import type { Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
@@ -47,12 +47,16 @@ export class PeopleService {
     return person;
   }
 
+  /**
+   * One INSERT (issue 10): the unique index on lower(email) answers a taken email with the same 409 a
+   * check before it would, and settles races; no unit-of-work flush (BEGIN, INSERT, COMMIT) for a
+   * single new row.
+   */
   async create(dto: CreatePersonDto): Promise<PersonDto> {
     const fields = resolveAliases(dto);
     assertValidity(fields.validFrom, fields.validTo);
-    await this.assertEmailFree(dto.email);
     const now = new Date();
-    const person = this.em.create(PersonSchema, {
+    const person: Person = {
       id: randomUUID(),
       email: dto.email,
       firstName: dto.firstName,
@@ -68,8 +72,8 @@ export class PeopleService {
       validTo: fields.validTo ?? null,
       createdAt: now,
       updatedAt: now,
-    });
-    await this.flushGuardingEmail(dto.email, () => this.em.persist(person).flush());
+    };
+    await this.flushGuardingEmail(dto.email, () => this.people.insert(person));
     return mapPerson(person, now);
   }
 

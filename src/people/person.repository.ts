@@ -106,6 +106,11 @@ export class PersonRepository {
     );
   }
 
+  /** Inserts one new person with one statement (MikroORM's native insert: no unit of work, no transaction of its own). */
+  async insert(person: Person): Promise<void> {
+    await this.em.insert(PersonSchema, person);
+  }
+
   /** Locks the person FOR UPDATE (inside the caller's transaction); false when it does not exist. */
   async lock(id: string): Promise<boolean> {
     return (await rows(this.em, sql`select id from person where id = ${id} for update`)).length > 0;
