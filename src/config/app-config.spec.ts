@@ -41,7 +41,7 @@ describe('loadConfig', () => {
       tokenLifetime: { defaultMs: 90 * 86_400_000, maxMs: 365 * 86_400_000 },
       bootstrapToken: { ttlMs: 86_400_000, file: resolve('.data/bootstrap-token') },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
-      log: { level: 'info' },
+      log: { level: 'info', requests: true, requestQuery: false },
       load: { tokenConcurrency: 8 },
     });
   });

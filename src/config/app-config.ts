@@ -75,7 +75,13 @@ export interface AppConfig {
     /** Requests without a valid token allowed per client address per window (before any database work). */
     readonly unauthLimit: number;
   };
-  readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  readonly log: {
+    readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** One access line per answered request (LOG_REQUESTS). */
+    readonly requests: boolean;
+    /** The access line's URL keeps its (redacted) query string (LOG_REQUEST_QUERY); by default the path only. */
+    readonly requestQuery: boolean;
+  };
   readonly load: {
     /** Expensive reads (lists, indexes) one token may have in flight; the next is a 429 at once. */
     readonly tokenConcurrency: number;
@@ -254,7 +260,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
       unauthLimit: int(env, 'UNAUTH_RATE_LIMIT', 600, 1, 10_000_000),
     },
-    log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+    log: {
+      level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+      requests: bool(env, 'LOG_REQUESTS', true),
+      requestQuery: bool(env, 'LOG_REQUEST_QUERY', false),
+    },
     load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
   };
 }

@@ -3,13 +3,16 @@ import type { EntityDictionary } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import { likeContains, type SortTerm } from '../common/pagination/sort.js';
-import { sql } from 'kysely';
-import { countedPage, whereSql, type Sql } from '../common/query/sql-list.js';
+import { sql, type RawBuilder } from 'kysely';
+import { countedPage, keysetAfter, whereSql, type Sql } from '../common/query/sql-list.js';
 import { preparedRows, rows } from '../database/sql.js';
 import type { PersonSortField } from './dto/person.dto.js';
 import { PersonSchema, type Person } from './person.entity.js';
 import type { PersonDto } from './dto/person.dto.js';
 import { isoSql } from '../org-chart/tree.sql.js';
+
+/** Sort fields whose column may be null (the keyset of a cursor places nulls as ORDER BY does). */
+const NULLABLE_SORT_FIELDS: ReadonlySet<PersonSortField> = new Set<PersonSortField>(['displayName', 'validFrom', 'validTo']);
 
 /** Column of each filter and sort field (an allow-list: the only names interpolated into the SQL). */
 const COLUMNS: Record<PersonSortField | 'externalId' | 'organization' | 'business' | 'department' | 'group' | 'team', string> = {
@@ -80,9 +83,16 @@ export class PersonRepository {
 
   /**
    * One page of response rows and the exact total in one statement (see countedPage): a list holds one
-   * pooled connection. `active` is computed at `filter.at`.
+   * pooled connection. `active` is computed at `filter.at`. With `after` (a cursor's row id), the page
+   * is the rows after that row in this order (a keyset: the same cost at any depth) instead of after
+   * an offset; the count is the same exact count. When that row is gone, the offset is used.
    */
-  async list(filter: PersonFilter, sort: SortTerm<PersonSortField>[], page: PageRequest): Promise<{ items: PersonDto[]; total: number }> {
+  async list(
+    filter: PersonFilter,
+    sort: SortTerm<PersonSortField>[],
+    page: PageRequest,
+    after?: string,
+  ): Promise<{ items: PersonDto[]; total: number }> {
     const where: Sql[] = [];
     if (filter.email !== undefined) where.push(sql`lower(p.email) = lower(${filter.email})`);
     for (const key of ['externalId', 'organization', 'business', 'department', 'group', 'team'] as const) {
@@ -99,11 +109,27 @@ export class PersonRepository {
       ...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`),
       'id asc',
     ].join(', ');
-    return countedPage<PersonDto>(
-      (statement) => preparedRows(this.em, statement),
-      { withClause: sql``, from: sql`person p ${whereSql(where)}`, order, id: 'id', select: viewColumns('page', filter.at) },
-      { limit: page.perPage, offset: offsetOf(page) },
-    );
+    const statement = {
+      withClause: sql``,
+      from: sql`person p ${whereSql(where)}`,
+      order,
+      id: 'id',
+      select: viewColumns('page', filter.at),
+    };
+    const run = (stmt: RawBuilder<object>) => preparedRows(this.em, stmt);
+    if (after !== undefined) {
+      const keyset = keysetAfter(
+        sort.map((t) => ({ column: COLUMNS[t.field], direction: t.direction, nullable: NULLABLE_SORT_FIELDS.has(t.field) })),
+        'p',
+        'r',
+        'id',
+      );
+      const pageFrom = sql`(select p.* from person p, person r where r.id = ${after} and ${sql.raw(keyset)}
+        ${where.length ? sql`and ${sql.join(where, sql` and `)}` : sql``}) p`;
+      const keyed = await countedPage<PersonDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: 0 });
+      if (keyed.items.length > 0 || keyed.total <= offsetOf(page)) return keyed;
+    }
+    return countedPage<PersonDto>(run, statement, { limit: page.perPage, offset: offsetOf(page) });
   }
 
   /** Inserts one new person with one statement (MikroORM's native insert: no unit of work, no transaction of its own). */

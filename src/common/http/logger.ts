@@ -33,6 +33,12 @@ export function redactUrl(url: string | undefined): string | undefined {
     .replace(URL_PART, (part) => (TOKEN_VALUE.test(decodeAscii(part)) ? '[redacted]' : part));
 }
 
+/** The URL without its query string (and fragment). */
+function pathOf(url: string | undefined): string | undefined {
+  const end = url?.search(/[?#]/) ?? -1;
+  return end < 0 ? url : url?.slice(0, end);
+}
+
 /**
  * The token a request acted with, as logged: `tokenId` and `tokenName`, never the secret; both null
  * without authentication. (Not under a `token` key: that one is censored wherever it appears.)
@@ -50,11 +56,17 @@ export function actingToken(request: object): { tokenId: string | null; tokenNam
  * could not name the token. Its `route not found` line goes through the URL redaction too.
  */
 export class RequestLogController extends LogController {
+  /** `requests` false (LOG_REQUESTS=false): no line for a request answered without error. */
+  constructor(private readonly requests = true) {
+    super();
+  }
+
   override incomingRequest(): void {
     // Before authentication: the completion line carries everything, the token included.
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && !this.requests) return;
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime, ...actingToken(request) };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
     else reply.log.info(fields, 'request completed');
@@ -83,7 +95,8 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
       req: (req: IncomingMessage & { id?: string; ip?: string }) => ({
         id: req.id,
         method: req.method,
-        url: redactUrl(req.url),
+        // The path only unless LOG_REQUEST_QUERY: query strings carry search terms (names, emails).
+        url: redactUrl(config.log.requestQuery ? req.url : pathOf(req.url)),
         remoteAddress: req.ip ?? req.socket?.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
