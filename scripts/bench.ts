@@ -427,6 +427,13 @@ async function main(): Promise<number> {
       log(`reference server (Fastify + pg, pool of ${config.database.poolMax}) listening on ${reference.origin}`);
     }
 
+    // Issue 10, point 5: the process's resident memory (service, reference server and load generator
+    // together: they share this process) sampled every second through the runs.
+    const rss: number[] = [];
+    const sampleRss = () => rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+    sampleRss();
+    const sampler = setInterval(sampleRss, 1000);
+    sampler.unref();
     const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
     const results: OperationResult[] = [];
     const timed: TimedResult[] = [];
@@ -457,6 +464,9 @@ async function main(): Promise<number> {
       return 130;
     }
 
+    clearInterval(sampler);
+    sampleRss();
+    log(`memory (this process): RSS ${rss[0]} MiB at the start, ${Math.max(...rss)} MiB at most, ${rss[rss.length - 1]} MiB at the end`);
     const cpuList = cpus();
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
@@ -489,6 +499,7 @@ async function main(): Promise<number> {
         timedRuns: options.runs,
       },
       datasets: data.datasets,
+      memory: { rssMiB: { start: rss[0], max: Math.max(...rss), end: rss[rss.length - 1], samples: rss.length } },
       results,
       timed,
       ok: results.every((r) => r.ok && (r.comparison?.referenceOk ?? true)) && timed.every((t) => t.ok),

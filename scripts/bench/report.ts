@@ -30,6 +30,8 @@ export interface BenchReport {
     readonly loadAverage: readonly number[];
   };
   readonly node: string;
+  /** Resident memory of the bench process (service, reference and load generator), sampled every second. */
+  readonly memory?: { readonly rssMiB: { readonly start: number; readonly max: number; readonly end: number; readonly samples: number } };
   readonly database: {
     readonly source: string;
     /** host:port/database, no credentials. */

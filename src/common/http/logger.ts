@@ -10,6 +10,8 @@ const SECRET_PARAMS = /([?&])(access-token|access_token|token)=[^&#]*/gi;
 /** One path segment, query parameter name or value: the pieces a token value could hide in. */
 const URL_PART = /[^/?&=#;]+/g;
 const TOKEN_VALUE = /ogm_/i;
+/** Every URL the two patterns above could change contains one of these (case-insensitively). */
+const MAY_HOLD_SECRET = /token|ogm_|%/i;
 
 /** Percent-decoding of ASCII only, repeated: enough to see an `ogm_` however it was encoded. */
 function decodeAscii(part: string): string {
@@ -28,6 +30,8 @@ function decodeAscii(part: string): string {
  * under AUTH_COMPAT), are replaced by `[redacted]`.
  */
 export function redactUrl(url: string | undefined): string | undefined {
+  // Nothing to redact without a token parameter, a token value or an encoding that could hide one.
+  if (url === undefined || !MAY_HOLD_SECRET.test(url)) return url;
   return url
     ?.replace(SECRET_PARAMS, '$1$2=[redacted]')
     .replace(URL_PART, (part) => (TOKEN_VALUE.test(decodeAscii(part)) ? '[redacted]' : part));
