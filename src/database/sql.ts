@@ -36,9 +36,12 @@ function nameOf(text: string): string | undefined {
  * shapes (the names are bounded per process, {@link MAX_NAMED}; beyond, they run unnamed).
  */
 export async function preparedRows<T>(em: EntityManager, statement: RawBuilder<T>): Promise<T[]> {
-  if (em.isInTransaction()) return rows(em, statement);
+  const connection = em.getConnection();
+  // Inside a transaction, or once the ORM is closed (at shutdown: getNativeClient would open a new
+  // pool; Kysely's destroyed driver answers instead, which the error mapping turns into a 503).
+  if (em.isInTransaction() || !(connection as unknown as { connected: boolean }).connected) return rows(em, statement);
   const compiled = statement.compile(em.getKysely());
-  const pool: Pool = await em.getConnection().getNativeClient();
+  const pool: Pool = await connection.getNativeClient();
   const result = await pool.query({ name: nameOf(compiled.sql), text: compiled.sql, values: compiled.parameters as unknown[] });
   return result.rows as T[];
 }

@@ -149,6 +149,7 @@ export class PeopleQueryDto extends PageQueryDto {
   })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(200)
   cursor?: string;
 }
