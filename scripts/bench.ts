@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { pino } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../src/app.setup.js';
 import { SiteRole } from '../src/common/auth/site-roles.js';
@@ -53,10 +54,12 @@ const USAGE = `Usage: npm run bench -- [options]
                          measure it and the service alternately on the operations it answers (only those)
   --rounds N             with --reference: rounds of service and reference runs per operation (default 1)
   --people N             people to seed (default 100000; another count reseeds)
+  --log-file PATH        where the service's log lines go (default /dev/null; written as to stdout)
   --help
 Database: organigram_bench on the server of BENCH_DATABASE_URL, else DATABASE_URL, else an embedded
-PostgreSQL of its own (.data/bench-postgres, port 54339). The application settings (DB_POOL_MAX, ...)
-come from the environment as for npm start.
+PostgreSQL of its own (.data/bench-postgres, port 54339). The application settings (DB_POOL_MAX,
+LOG_LEVEL, RATE_LIMIT_ENABLED, ...) come from the environment as for npm start: logging at info, rate
+limiting on (RATE_LIMIT defaults to 10000000 here, so the bench's one token is not refused).
 Operations under load: ${OPERATIONS.map((o) => o.name).join('; ')}.
 Timed operations (one request per run): ${TIMED_OPERATIONS.map((o) => o.name).join('; ')}.`;
 
@@ -69,6 +72,7 @@ interface Options extends LoadSettings {
   readonly reference: boolean;
   readonly rounds: number;
   readonly people: number;
+  readonly logFile: string;
 }
 
 function fail(message: string): never {
@@ -99,6 +103,7 @@ function parseOptions(args: string[]): Options {
         reference: { type: 'boolean', default: false },
         rounds: { type: 'string' },
         people: { type: 'string' },
+        'log-file': { type: 'string' },
         only: { type: 'string', multiple: true },
         help: { type: 'boolean', default: false },
       },
@@ -127,6 +132,7 @@ function parseOptions(args: string[]): Options {
     reference: values.reference,
     rounds: whole(values.rounds, '--rounds', 1, 1, 20),
     people: whole(values.people, '--people', 100_000, 1000, 10_000_000),
+    logFile: values['log-file'] ?? '/dev/null',
   };
 }
 
@@ -144,16 +150,19 @@ function datasetsFor(operations: readonly { datasets: readonly Dataset<unknown>[
   return DATASETS.filter((d) => needed.has(d));
 }
 
-/** The application's configuration as npm start would build it, pointed at the bench database, quiet and unthrottled. */
+/**
+ * The application's configuration as npm start would build it (logging at LOG_LEVEL, info by
+ * default; rate limiting on), pointed at the bench database. One token drives every connection, so
+ * its limits are raised through the environment as an operator would: RATE_LIMIT (requests per
+ * window; the guard still counts and answers its headers) and TOKEN_CONCURRENCY (the process-wide
+ * limit of expensive reads, DB_POOL_MAX - 2 at once, stays as in production).
+ */
 function appConfig(url: string): AppConfig {
   try {
     return loadConfig({
       ...process.env,
       DATABASE_URL: url,
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_ENABLED: 'false',
-      // One token drives every connection: its per-token limit would turn the load into 429s. The
-      // process-wide limit of expensive reads (DB_POOL_MAX - 2 at once) stays, as in production.
+      RATE_LIMIT: process.env.RATE_LIMIT ?? '10000000',
       TOKEN_CONCURRENCY: process.env.TOKEN_CONCURRENCY ?? '10000',
       HOST: '127.0.0.1',
       PORT: '0',
@@ -403,7 +412,9 @@ async function main(): Promise<number> {
     const data = await prepareData(config, db, datasets, options.reseed);
     if (abort.signal.aborted) return 130;
 
-    app = await createApp(config, db.url);
+    // The logger does all its work (level checks, serializers, redaction, JSON); only the sink differs
+    // from production's stdout: a synchronous file write, as pino's default destination is.
+    app = await createApp(config, db.url, { logDestination: pino.destination({ dest: options.logFile, sync: true }) });
     const orm = app.get(MikroORM);
     await prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: false } });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -419,6 +430,13 @@ async function main(): Promise<number> {
       log(`reference server (Fastify + pg, pool of ${config.database.poolMax}) listening on ${reference.origin}`);
     }
 
+    // Issue 10, point 5: the process's resident memory (service, reference server and load generator
+    // together: they share this process) sampled every second through the runs.
+    const rss: number[] = [];
+    const sampleRss = () => rss.push(Math.round(process.memoryUsage().rss / 2 ** 20));
+    sampleRss();
+    const sampler = setInterval(sampleRss, 1000);
+    sampler.unref();
     const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
     const results: OperationResult[] = [];
     const timed: TimedResult[] = [];
@@ -449,6 +467,9 @@ async function main(): Promise<number> {
       return 130;
     }
 
+    clearInterval(sampler);
+    sampleRss();
+    log(`memory (this process): RSS ${rss[0]} MiB at the start, ${Math.max(...rss)} MiB at most, ${rss[rss.length - 1]} MiB at the end`);
     const cpuList = cpus();
     const report: BenchReport = {
       startedAt: startedAt.toISOString(),
@@ -466,7 +487,12 @@ async function main(): Promise<number> {
       },
       node: process.version,
       database: { source: db.source, location: db.description, serverVersion: data.serverVersion },
-      app: { poolMax: config.database.poolMax },
+      app: {
+        poolMax: config.database.poolMax,
+        logLevel: config.log.level,
+        logFile: options.logFile,
+        rateLimit: config.rateLimit.enabled ? config.rateLimit.limit : null,
+      },
       load: {
         tool: 'autocannon 9',
         inProcess: true,
@@ -476,6 +502,7 @@ async function main(): Promise<number> {
         timedRuns: options.runs,
       },
       datasets: data.datasets,
+      memory: { rssMiB: { start: rss[0], max: Math.max(...rss), end: rss[rss.length - 1], samples: rss.length } },
       results,
       timed,
       ok: results.every((r) => r.ok && (r.comparison?.referenceOk ?? true)) && timed.every((t) => t.ok),

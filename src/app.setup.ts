@@ -2,7 +2,6 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { completeDocument } from './common/openapi/complete-document.js';
-import helmet from '@fastify/helmet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -22,6 +21,7 @@ import { installConditionalGet } from './common/concurrency/conditional.js';
 import { assertSafeInput, scanJsonBody } from './common/validation/input-guard.js';
 import type { Readable } from 'node:stream';
 import { documentSyncBody, installSyncUpload } from './sync/sync-upload.js';
+import { applySecurityHeaders, securityHeaders } from './common/http/security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -80,7 +80,7 @@ export async function createApp(
     },
     loggerInstance: logger,
     // One line per request, written once the acting token is known.
-    logController: new RequestLogController(),
+    logController: new RequestLogController(config.log.requests),
     bodyLimit: config.http.bodyLimitBytes,
     // A request must arrive completely within REQUEST_TIMEOUT_MS (headers within min(10 s, that)):
     // Node then answers 408 through clientErrorHandler and closes. Its check runs every
@@ -147,10 +147,13 @@ export async function createApp(
     if (request.body === undefined || request.body === null) check();
     else setImmediate(check);
   });
-  await app.register(helmet, {
-    // Strict everywhere: JSON answers need nothing, and a future same-origin org chart page may load
-    // its own script, style and image files, never inline code. Only Swagger UI gets the loose policy.
-    contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP },
+  // Helmet's headers, computed once and written on every response as @fastify/helmet would (issue 10).
+  // Strict everywhere: JSON answers need nothing, and a future same-origin org chart page may load
+  // its own script, style and image files, never inline code. Only Swagger UI gets the loose policy.
+  const helmetHeaders = securityHeaders({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP } });
+  fastify.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    applySecurityHeaders(reply.raw, helmetHeaders);
+    done();
   });
   // Swagger UI (/docs and its assets) needs inline scripts and styles: the loose policy there only.
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {

@@ -1,3 +1,4 @@
+import { encodeCursor, listFingerprint } from '../../src/common/pagination/cursor.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
@@ -96,17 +97,21 @@ function pageParams(query: Record<string, string | undefined>): { page: number; 
   return { page, perPage };
 }
 
-function linkHeader(url: string, page: number, pages: number): string {
+function linkHeader(url: string, page: number, pages: number, nextCursor?: string): string {
   const [path, query = ''] = url.split('?', 2);
   const params = new URLSearchParams(query);
-  const at = (n: number) => {
+  params.delete('cursor');
+  const at = (n: number, cursor?: string) => {
     params.set('page', String(n));
-    return `<${path}?${params.toString()}>`;
+    if (cursor === undefined) return `<${path}?${params.toString()}>`;
+    const withCursor = new URLSearchParams(params);
+    withCursor.set('cursor', cursor);
+    return `<${path}?${withCursor.toString()}>`;
   };
   const last = Math.max(pages, 1);
   const links = [`${at(1)}; rel="first"`];
   if (page > 1) links.push(`${at(Math.min(page - 1, last))}; rel="prev"`);
-  if (page < last) links.push(`${at(page + 1)}; rel="next"`);
+  if (page < last) links.push(`${at(page + 1, nextCursor)}; rel="next"`);
   links.push(`${at(last)}; rel="last"`);
   return links.join(', ');
 }
@@ -191,10 +196,17 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     });
     const total = rows[0]?.total_rows ?? 0;
     const pages = paginationHeaders(reply, total, paging.page, paging.perPage);
-    reply.header('Link', linkHeader(request.url, paging.page, pages));
     const now = at.getTime();
     const data = [];
     for (const row of rows) if (row.id !== null) data.push(personJson(row, now));
+    // The keyset cursor of rel="next", as the service writes it (issue 10, point 4), for the parameters the bench sends.
+    const last = data.at(-1);
+    const fingerprint = listFingerprint({ sort: request.query.sort, history: false, 'per-page': paging.perPage });
+    const nextCursor =
+      last && data.length === paging.perPage && paging.page < pages
+        ? encodeCursor({ page: paging.page + 1, after: last.id }, fingerprint)
+        : undefined;
+    reply.header('Link', linkHeader(request.url, paging.page, pages, nextCursor));
     return { count: total, data };
   });
 

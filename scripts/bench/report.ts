@@ -30,13 +30,21 @@ export interface BenchReport {
     readonly loadAverage: readonly number[];
   };
   readonly node: string;
+  /** Resident memory of the bench process (service, reference and load generator), sampled every second. */
+  readonly memory?: { readonly rssMiB: { readonly start: number; readonly max: number; readonly end: number; readonly samples: number } };
   readonly database: {
     readonly source: string;
     /** host:port/database, no credentials. */
     readonly location: string;
     readonly serverVersion: string;
   };
-  readonly app: { readonly poolMax: number };
+  readonly app: {
+    readonly poolMax: number;
+    readonly logLevel: string;
+    readonly logFile: string;
+    /** Requests per window per token, null when rate limiting is off. */
+    readonly rateLimit: number | null;
+  };
   readonly load: LoadSettings & { readonly tool: string; readonly inProcess: true; readonly timedRuns: number };
   readonly datasets: readonly DatasetReport[];
   readonly results: readonly OperationResult[];
@@ -71,7 +79,8 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `Organigram benchmark, ${report.startedAt}`,
     `machine:  ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform} ${m.arch}, load average ${m.loadAverage.join(' ')} before the runs`,
-    `node:     ${report.node}; DB_POOL_MAX=${report.app.poolMax}, logs silent, rate limit off`,
+    `node:     ${report.node}; DB_POOL_MAX=${report.app.poolMax}, LOG_LEVEL=${report.app.logLevel} (to ${report.app.logFile}), ` +
+      (report.app.rateLimit === null ? 'rate limit off' : `rate limit on (RATE_LIMIT=${report.app.rateLimit})`),
     `database: ${report.database.location} (${report.database.source}), PostgreSQL ${report.database.serverVersion}`,
     `data:     ${report.datasets.map((d) => `${d.name} ${d.rows.toLocaleString('en-US')} rows${d.reseeded ? ` (seeded in ${d.seedSeconds} s)` : ''}`).join(', ')}`,
     `load:     ${report.load.tool} in the same process as the app, ${report.load.connections} connections, ` +

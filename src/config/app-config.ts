@@ -46,6 +46,11 @@ export interface AppConfig {
     readonly compat: boolean;
     /** lastUsedAt is written at most once per this interval per token. */
     readonly lastUsedWriteIntervalMs: number;
+    /**
+     * Authentication's cache of token rows (src/tokens/token-cache.ts): at most `maxEntries` (0: off),
+     * each at most `ttlMs` old; revocations reach it at once on this instance, within 1 s on others.
+     */
+    readonly tokenCache: { readonly maxEntries: number; readonly ttlMs: number };
   };
   /** Token lifetimes (contract sections 7 and 9): every token expires. */
   readonly tokenLifetime: {
@@ -72,7 +77,13 @@ export interface AppConfig {
     /** Requests without a valid token allowed per client address per window (before any database work). */
     readonly unauthLimit: number;
   };
-  readonly log: { readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  readonly log: {
+    readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** One access line per answered request (LOG_REQUESTS). */
+    readonly requests: boolean;
+    /** The access line's URL keeps its (redacted) query string (LOG_REQUEST_QUERY); by default the path only. */
+    readonly requestQuery: boolean;
+  };
   /** Bulk sync (contract section 12). */
   readonly sync: {
     /** The largest sync body (JSON or CSV); the app's BODY_LIMIT_BYTES does not apply to sync uploads. */
@@ -259,6 +270,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: {
       compat: bool(env, 'AUTH_COMPAT', false),
       lastUsedWriteIntervalMs: int(env, 'TOKEN_LAST_USED_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      tokenCache: {
+        maxEntries: int(env, 'TOKEN_CACHE_SIZE', 10_000, 0, 1_000_000),
+        ttlMs: int(env, 'TOKEN_CACHE_TTL_MS', 60_000, 0, 3_600_000),
+      },
     },
     tokenLifetime: lifetime,
     bootstrapToken: {
@@ -271,7 +286,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1_000, 86_400_000),
       unauthLimit: int(env, 'UNAUTH_RATE_LIMIT', 600, 1, 10_000_000),
     },
-    log: { level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) },
+    log: {
+      level: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+      requests: bool(env, 'LOG_REQUESTS', true),
+      requestQuery: bool(env, 'LOG_REQUEST_QUERY', false),
+    },
     sync: { bodyLimitBytes: int(env, 'SYNC_BODY_LIMIT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024) },
     load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
     changes: {

@@ -59,6 +59,8 @@ const UNAVAILABLE_MESSAGES = [
   // Kysely, once the pool is closed at shutdown: a handler whose client gave up (so the HTTP server
   // closed without waiting for it) reaches for a connection after the ORM closed. Retry elsewhere.
   'driver has already been destroyed',
+  // node-postgres, the same case for a named statement sent to the pool directly (preparedRows).
+  'Cannot use a pool after calling end on the pool',
 ];
 
 function codeOf(error: Record<string, unknown>): string | undefined {

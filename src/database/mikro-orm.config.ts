@@ -54,6 +54,12 @@ export function ormConfig(config: AppConfig, url: string): Options {
       lock_timeout: db.lockTimeoutMs,
       idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
       application_name: 'organigram',
+      // No JIT compilation for this service's statements: they are short, bounded reads and writes
+      // whose cost estimates (recursive CTEs over the org tree are estimated at hundreds of thousands
+      // of rows) crossed jit_above_cost, and PostgreSQL then compiled about 84 functions on every
+      // request: 45-110 ms of a 3-19 ms statement (docs/performance.md). Sent in the startup packet,
+      // so it holds for every connection of the pool, whatever the server's default.
+      options: '-c jit=off',
       ssl: sslFromUrl(url),
       keepAlive: true,
       onPoolCreated: guardPool,

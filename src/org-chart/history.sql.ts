@@ -26,3 +26,22 @@ export const INACTIVE_UNITS_CTE = `inactive_units(id) as (
     union
     select c.id from org_unit c join inactive_units i on c.parent_id = i.id
   )`;
+
+/**
+ * inactive_units(id), the same set as {@link INACTIVE_UNITS_CTE} restricted to the units `start`
+ * selects (a query of unit ids): each is walked up to its root, a handful of rows, instead of walking
+ * down from every inactive unit of the forest. For statements whose rows all belong to those units
+ * (a list filtered by unit, one assignment): 3.5 ms instead of 19 ms per request (docs/performance.md).
+ * `union` (not `union all`) ends the walk even on a cycle, which the tree rules never allow anyway.
+ * Needs {@link atInstantCte} before it.
+ */
+export function inactiveUnitsAmongCte(start: Sql): Sql {
+  return sql`unit_chain(start_id, id, parent_id, valid_from, valid_to) as (
+    select u.id, u.id, u.parent_id, u.valid_from, u.valid_to from org_unit u where u.id in (${start})
+    union
+    select c.start_id, p.id, p.parent_id, p.valid_from, p.valid_to from unit_chain c join org_unit p on p.id = c.parent_id
+  ),
+  inactive_units(id) as (
+    select distinct c.start_id from unit_chain c cross join at_instant where not ${sql.raw(activeSql('c'))}
+  )`;
+}

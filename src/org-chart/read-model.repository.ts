@@ -12,7 +12,7 @@ import {
   type ListSpec,
   type Sql,
 } from '../common/query/sql-list.js';
-import { rows } from '../database/sql.js';
+import { preparedRows } from '../database/sql.js';
 
 /**
  * How a 4HSE resource is read: a statement head that defines `rows` (one response row per entity,
@@ -20,14 +20,24 @@ import { rows } from '../database/sql.js';
  * Each repository declares its own (the SQL text of `rows` stays there); {@link readModel} turns it
  * into the one list and the one view statement the three resources share.
  */
-export interface ReadModelSpec<F extends string, S extends string> extends Omit<ListSpec<F, S>, 'id'> {
-  /** `with [recursive] at_instant(...), ..., rows as not materialized (...)`, for the instant `at`. */
-  head(at: Date): Sql;
+export interface ReadModelSpec<F extends string, S extends string, Filter extends object = object> extends Omit<ListSpec<F, S>, 'id'> {
+  /**
+   * `with [recursive] at_instant(...), ..., rows as not materialized (...)`, for the instant `at`;
+   * `focus` says which rows the statement is after (the list's filter, or the one viewed id), so that
+   * the head may compute the history flags of those rows only.
+   */
+  head(at: Date, focus: ReadFocus<Filter>): Sql;
   /**
    * The entity's table (an allow-list: the name is interpolated). The rows' id column is named after
    * it, as the 4HSE dialect names it (`org_unit_id`); the view answers the table's `version` beside the row.
    */
   table: 'org_unit' | 'org_role' | 'org_person';
+}
+
+/** What a read is after: a list's filter, or the id of the one row a view reads. */
+export interface ReadFocus<Filter> {
+  readonly filter?: Filter;
+  readonly viewId?: string;
 }
 
 /** A viewed row and, read in the same statement, the entity's version behind its ETag (contract section 10.4). */
@@ -49,14 +59,14 @@ export interface ReadModel<Row extends object, Filter extends object, S extends 
  * needs a rule). Curried, so that the sort names are inferred from the spec.
  */
 export function readModel<Row extends object, Filter extends object>() {
-  return <S extends string>(spec: ReadModelSpec<keyof Filter & string, S>): ReadModel<Row, Filter, S> => ({
+  return <S extends string>(spec: ReadModelSpec<keyof Filter & string, S, Filter>): ReadModel<Row, Filter, S> => ({
     list(em, filter, sort, page, history, at) {
       const where = compileFilters(filter as Partial<Record<keyof Filter & string, unknown>> | undefined, spec.filters);
       if (!history) where.push(sql`owned_active and parent_active`);
       return countedPage<Row>(
-        (statement) => rows(em, statement),
+        (statement) => preparedRows(em, statement),
         {
-          withClause: spec.head(at),
+          withClause: spec.head(at, { filter }),
           from: sql`rows ${whereSql(where)}`,
           order: compileOrder(sort, spec.sorts, idOf(spec)),
           id: idOf(spec),
@@ -66,9 +76,9 @@ export function readModel<Row extends object, Filter extends object>() {
     },
     async view(em, id, at) {
       // One statement for the body and its tag, so both always describe the same state of the entity.
-      const [row] = await rows(
+      const [row] = await preparedRows(
         em,
-        sql<VersionedRow<Row>>`${spec.head(at)} select rows.*, e.version::text as entity_version
+        sql<VersionedRow<Row>>`${spec.head(at, { viewId: id })} select rows.*, e.version::text as entity_version
           from rows join ${sql.raw(spec.table)} e on e.id = rows.${sql.raw(idOf(spec))} where rows.${sql.raw(idOf(spec))} = ${id}`,
       );
       return row;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { RelatedEntity } from '../common/errors/problem.js';
 import { sql } from 'kysely';
-import { activeSql, atInstantCte, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
+import { activeSql, atInstantCte, INACTIVE_UNITS_CTE, inactiveUnitsAmongCte } from '../org-chart/history.sql.js';
 import type { Sql } from '../common/query/sql-list.js';
 import { HISTORY_FILTERS, readModel, sameNameColumns, sameNameFilters, type ListArgs } from '../org-chart/read-model.repository.js';
 import { isoSql, subtreeIds } from '../org-chart/tree.sql.js';
@@ -62,7 +62,18 @@ const ROWS = sql.raw(`rows as not materialized (
 
 /** The list and the view of the resource (the statements are in org-chart/read-model.repository.ts). */
 const READ_MODEL = readModel<OrgPersonRow, OrgPersonFilterDto>()({
-  head: (at) => sql`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)}, ${ROWS}`,
+  // parent_active needs the ancestor chains of the rows' units only: a list filtered by unit and a view
+  // walk up from that one unit instead of computing the inactive units of the whole forest (issue 10).
+  head: (at, focus) => {
+    const unitId = focus.filter?.org_unit_id;
+    const inactiveUnits =
+      focus.viewId !== undefined
+        ? inactiveUnitsAmongCte(sql`select org_unit_id from org_person where id = ${focus.viewId}`)
+        : unitId !== undefined
+          ? inactiveUnitsAmongCte(sql`select ${unitId}::uuid`)
+          : sql.raw(INACTIVE_UNITS_CTE);
+    return sql`with recursive ${atInstantCte(at)}, ${inactiveUnits}, ${ROWS}`;
+  },
   filters: {
     ...sameNameFilters('eq', ['org_person_id', 'person_id', 'org_unit_id']),
     org_role_id: { kind: 'eq-nullable', sql: 'org_role_id' },

@@ -6,6 +6,8 @@ import { violatedConstraint } from '../database/database-errors.js';
 import type { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
+import { decodeCursor, encodeCursor, listFingerprint } from '../common/pagination/cursor.js';
+import { pageCount } from '../common/pagination/pagination.interceptor.js';
 import {
   ALIASES,
   PERSON_SORT_FIELDS,
@@ -15,7 +17,7 @@ import {
   type UpdatePersonDto,
 } from './dto/person.dto.js';
 import { mapPerson } from './person.mapper.js';
-import { PersonSchema, type Person } from './person.entity.js';
+import type { Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
@@ -38,22 +40,40 @@ export class PeopleService {
   async list(query: PeopleQueryDto): Promise<Page<PersonDto>> {
     const at = new Date();
     const sort = parseSort(query.sort, PERSON_SORT_FIELDS);
-    const page = query.toPageRequest();
-    const { items, total } = await this.people.list({ ...query, history: query.history ?? false, at }, sort, page);
-    return { items: items.map((p) => mapPerson(p, at)), total, page: page.page, perPage: page.perPage };
+    const requested = query.toPageRequest();
+    // A cursor is valid only for the list it came from: every parameter but page and cursor.
+    const { cursor: given, page: _page, ...rest } = query;
+    const fingerprint = listFingerprint({ ...rest, history: query.history ?? false, 'per-page': requested.perPage });
+    const cursor = given === undefined ? undefined : decodeCursor(given, fingerprint, query.page);
+    const page = cursor ? { page: cursor.page, perPage: requested.perPage } : requested;
+    // Read models: the repository returns response rows (no entity hydration on read paths, issue 10).
+    const { items, total } = await this.people.list({ ...query, history: query.history ?? false, at }, sort, page, cursor?.after);
+    const last = items.at(-1);
+    const nextCursor =
+      last && items.length === page.perPage && page.page < pageCount(total, page.perPage)
+        ? encodeCursor({ page: page.page + 1, after: last.id }, fingerprint)
+        : undefined;
+    return { items, total, page: page.page, perPage: page.perPage, nextCursor };
   }
 
   async get(email: string): Promise<Tagged<PersonDto>> {
-    const person = await this.find(email);
-    return withEntityTag(mapPerson(person, new Date()), entityTag(person.id, person.version));
+    const row = await this.people.viewByEmail(email, new Date());
+    if (!row) throw new EntityNotFoundError(`No person with email ${email}.`);
+    // Body and tag from one statement, so both describe the same state of the person.
+    const { entity_version: version, ...person } = row;
+    return withEntityTag(person, entityTag(person.id, version));
   }
 
+  /**
+   * One INSERT (issue 10): the unique index on lower(email) answers a taken email with the same 409 a
+   * check before it would, and settles races; no unit-of-work flush (BEGIN, INSERT, COMMIT) for a
+   * single new row.
+   */
   async create(dto: CreatePersonDto): Promise<Tagged<PersonDto>> {
     const fields = resolveAliases(dto);
     assertValidity(fields.validFrom, fields.validTo);
-    await this.assertEmailFree(dto.email);
     const now = new Date();
-    const person = this.em.create(PersonSchema, {
+    const person: Omit<Person, 'version'> = {
       id: randomUUID(),
       email: dto.email,
       firstName: dto.firstName,
@@ -69,10 +89,13 @@ export class PeopleService {
       validTo: fields.validTo ?? null,
       createdAt: now,
       updatedAt: now,
+    };
+    let version = '';
+    await this.flushGuardingEmail(dto.email, async () => {
+      // The version is set by the database and read back by the insert (RETURNING).
+      version = await this.people.insert(person);
     });
-    await this.flushGuardingEmail(dto.email, () => this.em.persist(person).flush());
-    // The version was set by the database and read back by the insert (RETURNING).
-    return withEntityTag(mapPerson(person, now), entityTag(person.id, person.version));
+    return withEntityTag(mapPerson({ ...person, version }, now), entityTag(person.id, version));
   }
 
   /**

@@ -3,11 +3,16 @@ import type { EntityDictionary } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import { likeContains, type SortTerm } from '../common/pagination/sort.js';
-import { sql } from 'kysely';
-import { countedPage, whereSql, type Sql } from '../common/query/sql-list.js';
-import { rows } from '../database/sql.js';
+import { sql, type RawBuilder } from 'kysely';
+import { countedPage, keysetAfter, whereSql, type Sql } from '../common/query/sql-list.js';
+import { preparedRows, rows } from '../database/sql.js';
 import type { PersonSortField } from './dto/person.dto.js';
 import { PersonSchema, type Person } from './person.entity.js';
+import type { PersonDto } from './dto/person.dto.js';
+import { isoSql } from '../org-chart/tree.sql.js';
+
+/** Sort fields whose column may be null (the keyset of a cursor places nulls as ORDER BY does). */
+const NULLABLE_SORT_FIELDS: ReadonlySet<PersonSortField> = new Set<PersonSortField>(['displayName', 'validFrom', 'validTo']);
 
 /** Column of each filter and sort field (an allow-list: the only names interpolated into the SQL). */
 const COLUMNS: Record<PersonSortField | 'externalId' | 'organization' | 'business' | 'department' | 'group' | 'team', string> = {
@@ -41,6 +46,21 @@ export interface PersonFilter {
   at: Date;
 }
 
+/**
+ * The response row of a person (PersonDto, the Opsera dialect) from the person row `alias`, built by
+ * PostgreSQL: read paths hand it on as is, with no entity hydration or mapping in Node (issue 10; the
+ * same fields as mapPerson). `active` is computed at `at`.
+ */
+function viewColumns(alias: string, at: Date): Sql {
+  const c = (column: string) => sql.raw(`${alias}.${column}`);
+  const iso = (column: string) => sql.raw(isoSql(`${alias}.${column}`));
+  return sql`${c('id')}, ${c('email')}, ${c('first_name')} as "firstName", ${c('last_name')} as "lastName",
+    ${c('display_name')} as "displayName", ${c('external_id')} as "externalId", ${c('organization')}, ${c('business')},
+    ${c('department')}, ${c('group_name')} as "group", ${c('team')}, ${iso('valid_from')} as "validFrom", ${iso('valid_to')} as "validTo",
+    ((${c('valid_from')} is null or ${c('valid_from')} <= ${at}::timestamptz) and (${c('valid_to')} is null or ${c('valid_to')} > ${at}::timestamptz)) as active,
+    ${iso('created_at')} as "createdAt", ${iso('updated_at')} as "updatedAt"`;
+}
+
 @Injectable()
 export class PersonRepository {
   constructor(private readonly em: EntityManager) {}
@@ -52,8 +72,28 @@ export class PersonRepository {
     return row ? this.em.map(PersonSchema, row) : null;
   }
 
-  /** One page and the exact total in one statement (see countedPage): a list holds one pooled connection. */
-  async list(filter: PersonFilter, sort: SortTerm<PersonSortField>[], page: PageRequest): Promise<{ items: Person[]; total: number }> {
+  /** The response row of the person with this email (case-insensitive, through the unique index on lower(email)), active at `at`. */
+  async viewByEmail(email: string, at: Date): Promise<(PersonDto & { entity_version: string }) | undefined> {
+    const [row] = await preparedRows(
+      this.em,
+      sql<PersonDto & { entity_version: string }>`select ${viewColumns('p', at)}, p.version::text as entity_version
+        from person p where lower(p.email) = ${email.toLowerCase()}`,
+    );
+    return row;
+  }
+
+  /**
+   * One page of response rows and the exact total in one statement (see countedPage): a list holds one
+   * pooled connection. `active` is computed at `filter.at`. With `after` (a cursor's row id), the page
+   * is the rows after that row in this order (a keyset: the same cost at any depth) instead of after
+   * an offset; the count is the same exact count. When that row is gone, the offset is used.
+   */
+  async list(
+    filter: PersonFilter,
+    sort: SortTerm<PersonSortField>[],
+    page: PageRequest,
+    after?: string,
+  ): Promise<{ items: PersonDto[]; total: number }> {
     const where: Sql[] = [];
     if (filter.email !== undefined) where.push(sql`lower(p.email) = lower(${filter.email})`);
     for (const key of ['externalId', 'organization', 'business', 'department', 'group', 'team'] as const) {
@@ -70,12 +110,45 @@ export class PersonRepository {
       ...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`),
       'id asc',
     ].join(', ');
-    const { items, total } = await countedPage<EntityDictionary<Person>>(
-      (statement) => rows(this.em, statement),
-      { withClause: sql``, from: sql`person p ${whereSql(where)}`, order, id: 'id' },
-      { limit: page.perPage, offset: offsetOf(page) },
+    const statement = {
+      withClause: sql``,
+      from: sql`person p ${whereSql(where)}`,
+      order,
+      id: 'id',
+      select: viewColumns('page', filter.at),
+    };
+    const run = (stmt: RawBuilder<object>) => preparedRows(this.em, stmt);
+    if (after !== undefined) {
+      const keyset = keysetAfter(
+        sort.map((t) => ({ column: COLUMNS[t.field], direction: t.direction, nullable: NULLABLE_SORT_FIELDS.has(t.field) })),
+        'p',
+        'r',
+        'id',
+      );
+      const pageFrom = sql`(select p.* from person p, person r where r.id = ${after} and ${sql.raw(keyset)}
+        ${where.length ? sql`and ${sql.join(where, sql` and `)}` : sql``}) p`;
+      const keyed = await countedPage<PersonDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: 0 });
+      if (keyed.items.length > 0 || keyed.total <= offsetOf(page)) return keyed;
+    }
+    return countedPage<PersonDto>(run, statement, { limit: page.perPage, offset: offsetOf(page) });
+  }
+
+  /**
+   * Inserts one new person with one statement (no unit of work, no transaction of its own) and answers
+   * the version the database gave it (the ETag's, contract section 10.4).
+   */
+  async insert(person: Omit<Person, 'version'>): Promise<string> {
+    const [row] = await rows(
+      this.em,
+      sql<{ version: string }>`insert into person (id, email, first_name, last_name, display_name, external_id, organization,
+          business, department, group_name, team, valid_from, valid_to, created_at, updated_at)
+        values (${person.id}, ${person.email}, ${person.firstName}, ${person.lastName}, ${person.displayName ?? null},
+          ${person.externalId ?? null}, ${person.organization ?? null}, ${person.business ?? null}, ${person.department ?? null},
+          ${person.group ?? null}, ${person.team ?? null}, ${person.validFrom ?? null}, ${person.validTo ?? null},
+          ${person.createdAt}, ${person.updatedAt})
+        returning version::text as version`,
     );
-    return { items: items.map((row) => this.em.map(PersonSchema, row)), total };
+    return row.version;
   }
 
   /** Locks the person FOR UPDATE (inside the caller's transaction); false when it does not exist. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -16,6 +16,7 @@ import { ApiTokenSchema, type ApiToken } from './api-token.entity.js';
 import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { mapToken } from './token.mapper.js';
+import { TokenCache, TokenCacheService } from './token-cache.js';
 
 export interface NewToken {
   name: string;
@@ -39,12 +40,17 @@ export class TokensService {
   private readonly logger = new Logger('Tokens');
   /** tokenId -> time of our last lastUsedAt write: keeps the writes coarse without asking the database. */
   private readonly lastUsedWrites = new Map<string, number>();
+  private readonly cache: TokenCache;
 
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenRepository = new TokenRepository(em),
-  ) {}
+    // The application's cache; none for the CLI and other hand-made instances (they do not authenticate).
+    @Optional() cacheService?: TokenCacheService,
+  ) {
+    this.cache = cacheService?.cache ?? TokenCache.disabled();
+  }
 
   /**
    * Creates a token. `actor` is the token of the request (API), undefined for the CLI; it becomes
@@ -103,7 +109,8 @@ export class TokensService {
   }
 
   /**
-   * Revocation is immediate: authentication reads the row on every request. Idempotent. With
+   * Revocation is immediate on this instance (the authentication cache forgets the tokens before the
+   * answer) and within 1 s on the others (token-cache.ts). Idempotent. With
    * `cascade`, every token created by this one, transitively, is revoked in the same statement.
    * A token above the actor's role is a 404, as if it did not exist.
    */
@@ -113,6 +120,7 @@ export class TokensService {
       const token = await this.find(tx, id, actor);
       return this.tokens.on(tx).revoke(token.id, cascade);
     });
+    for (const token of revoked) this.cache.invalidate(token.id);
     for (const token of revoked) {
       this.logger.log({
         msg: 'token revoked',
@@ -133,8 +141,15 @@ export class TokensService {
    */
   async authenticate(token: string): Promise<Principal | null> {
     if (!isWellFormedToken(token)) return null;
-    const row = await this.tokens.findByHash(hashToken(token));
-    const now = Date.now();
+    const hash = hashToken(token);
+    let now = Date.now();
+    let row = this.cache.get(hash, now);
+    if (!row) {
+      const generation = this.cache.begin();
+      row = await this.tokens.findByHash(hash);
+      if (row) this.cache.put(hash, row, now, generation);
+      now = Date.now();
+    }
     if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now)) return null;
     await this.touch(row, now);
     return { tokenId: row.id, name: row.name, role: row.role, scopes: row.scopes };

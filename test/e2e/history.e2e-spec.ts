@@ -252,6 +252,24 @@ describe('History (4HSE historicization)', () => {
       expect(flagsOf(await view('org-person', u.inGrandchild))).toEqual({ owned_active: true, parent_active: false });
     });
 
+    it('gives the same flags to an index filtered by unit (its ancestors walked up) as to the unfiltered one', async () => {
+      const u = await populated();
+      await historicize('org-unit', u.child);
+      for (const [unit, assignment, parentActive] of [
+        [u.grandchild, u.inGrandchild, false],
+        [u.child, u.inChild, false],
+        [u.other, u.inOther, true],
+      ] as const) {
+        const filtered = await index('org-person', { history: true, filter: { org_unit_id: unit } });
+        expect(idsOf('org-person', filtered)).toEqual([assignment]);
+        expect(filtered.body).toEqual([expect.objectContaining({ owned_active: true, parent_active: parentActive })]);
+        expect(idsOf('org-person', await index('org-person', { filter: { org_unit_id: unit } }))).toEqual(parentActive ? [assignment] : []);
+        expect(
+          idsOf('org-person', await index('org-person', { history: true, filter: { org_unit_id: unit, parent_active: false } })),
+        ).toEqual(parentActive ? [] : [assignment]);
+      }
+    });
+
     it('hides only the subtree of a historicized middle unit', async () => {
       const u = await populated();
       await historicize('org-unit', u.child);

@@ -46,7 +46,9 @@ describe.each([
 
   beforeAll(async () => {
     log = new LogCapture();
-    t = await createTestApp({ ...env, LOG_LEVEL: 'info' }, { logDestination: log });
+    // With the query string in the access line (LOG_REQUEST_QUERY), so that its redaction is tested;
+    // the default (the path only) is tested below.
+    t = await createTestApp({ ...env, LOG_LEVEL: 'info', LOG_REQUEST_QUERY: 'true' }, { logDestination: log });
     const idOf = async (secret: string) =>
       (await t.sql<{ id: string }>('select id from api_token where token_hash = ?', [sha256(secret)]))[0].id;
     ids = { admin: await idOf(t.tokens.admin), viewer: await idOf(t.tokens.viewer), opseraAdmin: await idOf(t.tokens.opseraAdmin) };
@@ -178,5 +180,44 @@ describe.each([
     await t.http().delete(`${TOKENS}/${parent.body.id}?cascade=true`).set(bearer(t.tokens.opseraAdmin)).expect(204);
     expect(log.events('token.revoked')).toHaveLength(2);
     expectNoSecretLogged(parent.body.token as string, kid.body.token as string);
+  });
+});
+
+/** Issue 10, point 6: one access line per request, the path without its query by default; configurable. */
+describe('Access log settings', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('by default logs one line per request: method, the path without the query, status, duration, request id, token', async () => {
+    const log = new LogCapture();
+    t = await createTestApp({ LOG_LEVEL: 'info' }, { logDestination: log });
+    const res = await t.http().get(`${PEOPLE}?per-page=1&q=ada`).set(bearer(t.tokens.viewer)).set('X-Request-Id', 'default-line');
+    expect(res.status).toBe(200);
+    const line = await log.requestLine('default-line');
+    expect(line).toEqual(
+      expect.objectContaining({
+        level: 30,
+        msg: 'request completed',
+        reqId: 'default-line',
+        req: expect.objectContaining({ id: 'default-line', method: 'GET', url: PEOPLE }),
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+        tokenName: `test ${SiteRole.Viewer}`,
+      }),
+    );
+    expect(log.lines().filter((l) => l.reqId === 'default-line')).toHaveLength(1);
+    expect(log.text).not.toContain('q=ada');
+  });
+
+  it('LOG_REQUESTS=false writes no access line, for a 200 or a 401', async () => {
+    const log = new LogCapture();
+    t = await createTestApp({ LOG_LEVEL: 'info', LOG_REQUESTS: 'false' }, { logDestination: log });
+    expect((await t.http().get(PEOPLE).set(bearer(t.tokens.viewer)).set('X-Request-Id', 'quiet')).status).toBe(200);
+    expect((await t.http().get(PEOPLE).set('X-Request-Id', 'quiet-401')).status).toBe(401);
+    await sleep(100);
+    expect(log.lines().filter((l) => l.reqId === 'quiet' || l.reqId === 'quiet-401')).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ const SECRET_PARAMS = /([?&])(access-token|access_token|token)=[^&#]*/gi;
 /** One path segment, query parameter name or value: the pieces a token value could hide in. */
 const URL_PART = /[^/?&=#;]+/g;
 const TOKEN_VALUE = /ogm_/i;
+/** Every URL the two patterns above could change contains one of these (case-insensitively). */
+const MAY_HOLD_SECRET = /token|ogm_|%/i;
 
 /** Percent-decoding of ASCII only, repeated: enough to see an `ogm_` however it was encoded. */
 function decodeAscii(part: string): string {
@@ -28,9 +30,17 @@ function decodeAscii(part: string): string {
  * under AUTH_COMPAT), are replaced by `[redacted]`.
  */
 export function redactUrl(url: string | undefined): string | undefined {
+  // Nothing to redact without a token parameter, a token value or an encoding that could hide one.
+  if (url === undefined || !MAY_HOLD_SECRET.test(url)) return url;
   return url
     ?.replace(SECRET_PARAMS, '$1$2=[redacted]')
     .replace(URL_PART, (part) => (TOKEN_VALUE.test(decodeAscii(part)) ? '[redacted]' : part));
+}
+
+/** The URL without its query string (and fragment). */
+function pathOf(url: string | undefined): string | undefined {
+  const end = url?.search(/[?#]/) ?? -1;
+  return end < 0 ? url : url?.slice(0, end);
 }
 
 /**
@@ -50,11 +60,17 @@ export function actingToken(request: object): { tokenId: string | null; tokenNam
  * could not name the token. Its `route not found` line goes through the URL redaction too.
  */
 export class RequestLogController extends LogController {
+  /** `requests` false (LOG_REQUESTS=false): no line for a request answered without error. */
+  constructor(private readonly requests = true) {
+    super();
+  }
+
   override incomingRequest(): void {
     // Before authentication: the completion line carries everything, the token included.
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (!error && !this.requests) return;
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime, ...actingToken(request) };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
     else reply.log.info(fields, 'request completed');
@@ -83,7 +99,8 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
       req: (req: IncomingMessage & { id?: string; ip?: string }) => ({
         id: req.id,
         method: req.method,
-        url: redactUrl(req.url),
+        // The path only unless LOG_REQUEST_QUERY: query strings carry search terms (names, emails).
+        url: redactUrl(config.log.requestQuery ? req.url : pathOf(req.url)),
         remoteAddress: req.ip ?? req.socket?.remoteAddress,
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -12,6 +12,8 @@ export interface Page<T> {
   readonly total: number;
   readonly page: number;
   readonly perPage: number;
+  /** The keyset cursor of the next page (GET lists that offer one): `rel="next"` carries it. */
+  readonly nextCursor?: string;
 }
 
 export interface PageRequest {

@@ -27,23 +27,34 @@ export const PAGINATION_HEADERS = [
   'Link',
 ] as const;
 
+/** The query parameter of a keyset cursor (GET lists that offer one). */
+export const CURSOR_PARAM = 'cursor';
+
 export function pageCount(total: number, perPage: number): number {
   return Math.ceil(total / perPage);
 }
 
-/** RFC 8288 Link header with first/prev/next/last, as relative references built from the request URL. */
-export function linkHeader(url: string, page: number, pages: number): string {
+/**
+ * RFC 8288 Link header with first/prev/next/last, as relative references built from the request URL.
+ * With `nextCursor`, `next` also carries it as `cursor` (a keyset: following next costs the same at
+ * any depth); the other links are by page number only.
+ */
+export function linkHeader(url: string, page: number, pages: number, nextCursor?: string): string {
   const [path, query = ''] = url.split('?', 2);
   const params = new URLSearchParams(query);
   params.delete(COMPAT_QUERY_PARAM); // never echo a credential
-  const at = (n: number) => {
+  params.delete(CURSOR_PARAM);
+  const at = (n: number, cursor?: string) => {
     params.set('page', String(n));
-    return `<${path}?${params.toString()}>`;
+    if (cursor === undefined) return `<${path}?${params.toString()}>`;
+    const withCursor = new URLSearchParams(params);
+    withCursor.set(CURSOR_PARAM, cursor);
+    return `<${path}?${withCursor.toString()}>`;
   };
   const last = Math.max(pages, 1);
   const links = [`${at(1)}; rel="first"`];
   if (page > 1) links.push(`${at(Math.min(page - 1, last))}; rel="prev"`);
-  if (page < last) links.push(`${at(page + 1)}; rel="next"`);
+  if (page < last) links.push(`${at(page + 1, nextCursor)}; rel="next"`);
   links.push(`${at(last)}; rel="last"`);
   return links.join(', ');
 }
@@ -65,7 +76,7 @@ export class PaginationInterceptor implements NestInterceptor {
         reply.header('X-Pagination-Page-Count', String(pages));
         reply.header('X-Pagination-Per-Page', String(page.perPage));
         reply.header('X-Pagination-Total-Count', String(page.total));
-        if (request.method === 'GET') reply.header('Link', linkHeader(request.url, page.page, pages));
+        if (request.method === 'GET') reply.header('Link', linkHeader(request.url, page.page, pages, page.nextCursor));
         return shape === ListShape.Array ? page.items : { count: page.total, data: page.items };
       }),
     );

@@ -81,20 +81,60 @@ export interface CountedPage<T> {
  * on the first page of 100,000 people.) A CTE used in `from` must be `not materialized`, or
  * PostgreSQL would materialize it once for both uses.
  * `from` is the filtered relation (`rows where ...`, its parameters bound at each use), `id` the row
- * id column, `order` the ORDER BY (allow-listed names only).
+ * id column, `order` the ORDER BY (allow-listed names only), `select` the output columns computed
+ * from the page's row `page` (default `page.*`; the final ORDER BY may name the page's columns),
+ * `pageFrom` the relation the page is read from when it differs from the counted one (a keyset page:
+ * the rows after a reference row, see {@link keysetAfter}).
  */
 export async function countedPage<T extends object>(
   run: (statement: RawBuilder<object>) => Promise<object[]>,
-  statement: { withClause: Sql; from: Sql; order: string; id: string },
+  statement: { withClause: Sql; from: Sql; order: string; id: string; select?: Sql; pageFrom?: Sql },
   page: { limit: number; offset: number },
 ): Promise<CountedPage<T>> {
   const order = sql.raw(statement.order);
+  const pageFrom = statement.pageFrom ?? statement.from;
   const rows = (await run(
-    sql`${statement.withClause} select counted.total_rows, page.* from (select count(*)::int as total_rows from ${statement.from}) counted
-       left join lateral (select * from ${statement.from} order by ${order} limit ${page.limit} offset ${page.offset}) page on true
+    sql`${statement.withClause} select counted.total_rows, ${statement.select ?? sql`page.*`} from (select count(*)::int as total_rows from ${statement.from}) counted
+       left join lateral (select * from ${pageFrom} order by ${order} limit ${page.limit} offset ${page.offset}) page on true
       order by ${order}`,
   )) as (Record<string, unknown> & { total_rows: number })[];
   const total = rows[0]?.total_rows ?? 0;
   const items = rows.filter((row) => row[statement.id] !== null).map(({ total_rows: _total, ...item }) => item as unknown as T);
   return { items, total };
+}
+
+/** One ORDER BY term of a keyset: an allow-listed column, its direction, whether it may be null. */
+export interface KeysetTerm {
+  column: string;
+  direction: 'asc' | 'desc';
+  nullable: boolean;
+}
+
+/**
+ * SQL true for the rows of `row` that come strictly after the row `ref` in the order of `terms` then
+ * `id` ascending, with the null placement of {@link compileOrder} (asc nulls last, desc nulls first):
+ * a keyset page starts there instead of after an offset, so its cost does not grow with its depth.
+ * When every term is ascending and not null, a row comparison (`(a, id) > (ref.a, ref.id)`), which an
+ * index on those columns answers as a range; otherwise the expanded form. Names come from allow-lists.
+ */
+export function keysetAfter(terms: readonly KeysetTerm[], row: string, ref: string, id: string): string {
+  if (terms.every((t) => t.direction === 'asc' && !t.nullable)) {
+    const columns = [...terms.map((t) => t.column), id];
+    return `(${columns.map((c) => `${row}.${c}`).join(', ')}) > (${columns.map((c) => `${ref}.${c}`).join(', ')})`;
+  }
+  let after = `${row}.${id} > ${ref}.${id}`;
+  for (const term of [...terms].reverse()) {
+    const [r, f] = [`${row}.${term.column}`, `${ref}.${term.column}`];
+    const beyond =
+      term.direction === 'asc'
+        ? term.nullable
+          ? `(${r} > ${f} or (${f} is not null and ${r} is null))`
+          : `${r} > ${f}`
+        : term.nullable
+          ? `(${r} < ${f} or (${f} is null and ${r} is not null))`
+          : `${r} < ${f}`;
+    const same = term.nullable ? `${r} is not distinct from ${f}` : `${r} = ${f}`;
+    after = `(${beyond} or (${same} and ${after}))`;
+  }
+  return after;
 }

@@ -140,6 +140,18 @@ export class PeopleQueryDto extends PageQueryDto {
   @Filter('Runtime', 'Exact group.') group?: string;
   @Filter('Compilers', 'Exact team.') team?: string;
   @Filter('love', 'Case-insensitive substring of first, last or display name or email.') q?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description:
+      'Keyset cursor of the next page, as the `rel="next"` Link gives it (with its `page`): that page at the cost of the first, ' +
+      'with the same X-Pagination-* headers as `page=N`. Valid only with the same filters, sort and per-page.',
+  })
+  @IsOptional()
+  @IsString()
+  @FreeText()
+  @MaxLength(200)
+  cursor?: string;
 }
 
 /** A person in the Opsera dialect. */
