@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { inTransaction } from '../database/transaction.js';
@@ -41,7 +41,7 @@ export function toEvent(row: ChangeRow): ChangeEventDto {
 
 /** The change feed (GET /api/v2/changes) and the retention of the change log. */
 @Injectable()
-export class ChangesService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChangesService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Changes');
   private waiting = 0;
   private readonly wakers = new Set<() => void>();
@@ -84,6 +84,7 @@ export class ChangesService implements OnApplicationBootstrap, OnApplicationShut
         const left = deadline - Date.now();
         if (left <= 0) break;
         await this.nextCommit(left);
+        if (this.stopped) break;
         page = await this.read(decodeCursor(page.next) ?? from, query);
       }
       return answer(page);
@@ -149,7 +150,8 @@ export class ChangesService implements OnApplicationBootstrap, OnApplicationShut
     this.scheduleTrim(10_000);
   }
 
-  onApplicationShutdown(): void {
+  /** Before the ORM closes: waiting requests answer with what they have, timers stop. */
+  onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.trimmer);
     clearTimeout(this.polling);
