@@ -222,6 +222,11 @@ export class SyncRepository {
         ${batch.map((b) => b.row.org_unit_code)}::text[], ${batch.map((b) => b.row.org_role_code)}::text[]) as t`);
   }
 
+  async schemaReady(): Promise<boolean> {
+    const [row] = await this.run(sql<{ ready: boolean }>`select to_regclass('sync_job') is not null as ready`);
+    return row.ready;
+  }
+
   /** Marks the job running (one more attempt) unless it has finished; false when it has. */
   async claim(id: string): Promise<SyncJobRow | undefined> {
     const [row] = await this.run(sql<{ id: string }>`

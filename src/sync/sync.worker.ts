@@ -5,6 +5,8 @@ import { Jobs } from '../common/jobs/jobs.service.js';
 import { QUEUE_OPTIONS, SYNC_DEAD_QUEUE, SYNC_QUEUE, SyncService } from './sync.service.js';
 
 const RETRY_START_MS = 10_000;
+/** How often a new instance looks whether the migrations have run (npm start applies them after init). */
+const SCHEMA_POLL_MS = 1_000;
 
 /**
  * Works the sync queue in every instance (pg-boss hands each job to one worker: `FOR UPDATE SKIP
@@ -29,6 +31,12 @@ export class SyncWorker implements OnApplicationBootstrap {
 
   private async start(): Promise<void> {
     try {
+      // Not before the migrations: pg-boss would create its schema while the migration `job_queue`
+      // does, and the start would fail on the duplicate. The sync tables exist once they have run.
+      if (!(await RequestContext.create(this.orm.em, () => this.sync.schemaReady()))) {
+        setTimeout(() => void this.start(), SCHEMA_POLL_MS).unref();
+        return;
+      }
       await this.jobs.queue(SYNC_DEAD_QUEUE);
       await this.jobs.queue(SYNC_QUEUE, QUEUE_OPTIONS);
       await this.jobs.work<{ jobId: string }>(SYNC_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => {
