@@ -17,7 +17,7 @@ import {
   type UpdatePersonDto,
 } from './dto/person.dto.js';
 import { mapPerson } from './person.mapper.js';
-import type { Person } from './person.entity.js';
+import { PersonSchema, type Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
