@@ -1,5 +1,5 @@
 import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
-import { writeContext } from './write-context.js';
+import { writeContext, writerSettings } from './write-context.js';
 
 /**
  * Hands the writer (token and request id of {@link writeContext}) to PostgreSQL at the start of every
@@ -15,12 +15,12 @@ export class WriteContextSubscriber implements EventSubscriber {
     const trx = args.transaction as (object & { savepointName?: string }) | undefined;
     // A savepoint (nested transactional) shares its top-level transaction's settings.
     if (!context || !trx || trx.savepointName) return;
-    const actor = JSON.stringify({ token_id: context.actor.tokenId, token_name: context.actor.tokenName, role: context.actor.role });
+    const { actor, requestId } = writerSettings(context);
     await args.em
       .getConnection('write')
       .execute(
         "select set_config('organigram.actor', ?, true), set_config('organigram.request_id', ?, true)",
-        [actor, context.requestId],
+        [actor, requestId],
         'run',
         trx,
       );

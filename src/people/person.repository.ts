@@ -6,6 +6,7 @@ import { likeContains, type SortTerm } from '../common/pagination/sort.js';
 import { sql, type RawBuilder } from 'kysely';
 import { countedPage, keysetAfter, whereSql, type Sql } from '../common/query/sql-list.js';
 import { preparedRows, rows } from '../database/sql.js';
+import { writerSettingsSql } from '../database/write-context.js';
 import type { PersonSortField } from './dto/person.dto.js';
 import { PersonSchema, type Person } from './person.entity.js';
 import type { PersonDto } from './dto/person.dto.js';
@@ -135,17 +136,22 @@ export class PersonRepository {
 
   /**
    * Inserts one new person with one statement (no unit of work, no transaction of its own) and answers
-   * the version the database gave it (the ETag's, contract section 10.4).
+   * the version the database gave it (the ETag's, contract section 10.4). The statement is its own
+   * transaction, which MikroORM's transaction hook never sees: it hands the writer to the change-log
+   * triggers itself, first thing in the same statement (writerSettingsSql).
    */
   async insert(person: Omit<Person, 'version'>): Promise<string> {
     const [row] = await rows(
       this.em,
-      sql<{ version: string }>`insert into person (id, email, first_name, last_name, display_name, external_id, organization,
+      sql<{ version: string }>`with writer as materialized (${writerSettingsSql()})
+        insert into person (id, email, first_name, last_name, display_name, external_id, organization,
           business, department, group_name, team, valid_from, valid_to, created_at, updated_at)
-        values (${person.id}, ${person.email}, ${person.firstName}, ${person.lastName}, ${person.displayName ?? null},
-          ${person.externalId ?? null}, ${person.organization ?? null}, ${person.business ?? null}, ${person.department ?? null},
-          ${person.group ?? null}, ${person.team ?? null}, ${person.validFrom ?? null}, ${person.validTo ?? null},
-          ${person.createdAt}, ${person.updatedAt})
+        select ${person.id}::uuid, ${person.email}::text, ${person.firstName}::text, ${person.lastName}::text,
+          ${person.displayName ?? null}::text, ${person.externalId ?? null}::text, ${person.organization ?? null}::text,
+          ${person.business ?? null}::text, ${person.department ?? null}::text, ${person.group ?? null}::text, ${person.team ?? null}::text,
+          ${person.validFrom ?? null}::timestamptz, ${person.validTo ?? null}::timestamptz,
+          ${person.createdAt}::timestamptz, ${person.updatedAt}::timestamptz
+        from writer
         returning version::text as version`,
     );
     return row.version;
