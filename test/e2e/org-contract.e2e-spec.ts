@@ -37,8 +37,8 @@ interface Resource {
   answer(refs: Refs | undefined, id: string): Body;
   /** A partial update, and what it changes in the answer. */
   change: { body: Body; answer: Body };
-  /** Fields a create refuses besides the server-managed ones: unknown, of another resource, joined read-only. */
-  foreign: string[];
+  /** Fields a create refuses besides the server-managed ones (unknown, of another resource, joined read-only), with a value to send. */
+  foreign: Body;
   /** A field `sort` accepts. */
   sortable: string;
 }
@@ -69,7 +69,7 @@ const RESOURCES: Resource[] = [
       parent_active: true,
     }),
     change: { body: { description: null, code: 'PLT' }, answer: { description: null, code: 'PLT' } },
-    foreign: ['colour'],
+    foreign: { colour: 'red' },
     sortable: 'name',
   },
   {
@@ -91,7 +91,7 @@ const RESOURCES: Resource[] = [
       parent_active: true,
     }),
     change: { body: { name: 'Head', code: null }, answer: { name: 'Head', code: null } },
-    foreign: ['colour', 'parent_org_unit_id'],
+    foreign: { colour: 'red', parent_org_unit_id: null },
     sortable: 'name',
   },
   {
@@ -128,7 +128,7 @@ const RESOURCES: Resource[] = [
       person_email: 'Ada.Lovelace@Example.com',
     }),
     change: { body: { valid_from: null }, answer: { valid_from: null } },
-    foreign: ['colour', 'org_unit_code', 'person_email'],
+    foreign: { colour: 'red', org_unit_code: 'ENG', person_email: 'x@example.com' },
     sortable: 'person_last_name',
   },
 ];
@@ -209,9 +209,8 @@ describe('4HSE contract', () => {
       });
 
       it('rejects unknown, server-managed and read-only fields by name, writing nothing', async () => {
-        const extra = Object.fromEntries(r.foreign.map((field) => [field, 'x']));
-        const res = await create({ ...r.body(refs), created_at: '2020-01-01T00:00:00Z', owned_active: false, ...extra });
-        expectInvalid(res, ['created_at', 'owned_active', ...r.foreign]);
+        const res = await create({ ...r.body(refs), created_at: '2020-01-01T00:00:00Z', owned_active: false, ...r.foreign });
+        expectInvalid(res, ['created_at', 'owned_active', ...Object.keys(r.foreign)]);
         expect(res.body.errors).toContainEqual({ field: 'colour', message: 'is not an accepted field' });
         expect(await ids()).toEqual([]);
       });
