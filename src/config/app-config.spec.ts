@@ -43,8 +43,14 @@ describe('loadConfig', () => {
       bootstrapToken: { ttlMs: 86_400_000, file: resolve('.data/bootstrap-token') },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info' },
+      sync: { bodyLimitBytes: 50 * 1024 * 1024 },
       load: { tokenConcurrency: 8 },
     });
+  });
+
+  it('reads SYNC_BODY_LIMIT_BYTES and refuses less than 1 KiB', () => {
+    expect(loadConfig({ SYNC_BODY_LIMIT_BYTES: '2048' }).sync.bodyLimitBytes).toBe(2048);
+    expect(configError({ SYNC_BODY_LIMIT_BYTES: '10' }).message).toMatch(/^SYNC_BODY_LIMIT_BYTES must be between 1024 and/);
   });
 
   it('reads TOKEN_CONCURRENCY and refuses 0', () => {
