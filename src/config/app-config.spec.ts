@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       bootstrapToken: { ttlMs: 86_400_000, file: resolve('.data/bootstrap-token') },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info', requests: true, requestQuery: false },
+      sync: { bodyLimitBytes: 50 * 1024 * 1024 },
       load: { tokenConcurrency: 8 },
       changes: { retentionDays: 400, maxWaiters: 100 },
       webhooks: { retryBaseMs: 5_000, timeoutMs: 5_000, allowPrivateTargets: false, maxAttempts: 20 },
@@ -55,6 +56,11 @@ describe('loadConfig', () => {
     expect(config.webhooks.allowPrivateTargets).toBe(true);
     expect(config.webhooks.retryBaseMs).toBe(2000);
     expect(configError({ WEBHOOK_RETRY_BASE_MS: '10' }).message).toBe('WEBHOOK_RETRY_BASE_MS must be between 1000 and 3600000, got 10');
+  });
+
+  it('reads SYNC_BODY_LIMIT_BYTES and refuses less than 1 KiB', () => {
+    expect(loadConfig({ SYNC_BODY_LIMIT_BYTES: '2048' }).sync.bodyLimitBytes).toBe(2048);
+    expect(configError({ SYNC_BODY_LIMIT_BYTES: '10' }).message).toMatch(/^SYNC_BODY_LIMIT_BYTES must be between 1024 and/);
   });
 
   it('reads TOKEN_CONCURRENCY and refuses 0', () => {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { RequestContext } from '@mikro-orm/core';
 import { Jobs } from '../common/jobs/jobs.service.js';
@@ -14,8 +14,10 @@ const SCHEMA_POLL_MS = 1_000;
  * finishes lands in the dead-letter queue and is marked failed with that reason.
  */
 @Injectable()
-export class SyncWorker implements OnApplicationBootstrap {
+export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SyncWorker');
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly jobs: Jobs,
@@ -29,12 +31,24 @@ export class SyncWorker implements OnApplicationBootstrap {
     void this.start();
   }
 
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private later(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.start(), ms);
+    this.timer.unref();
+  }
+
   private async start(): Promise<void> {
+    if (this.stopped) return;
     try {
       // Not before the migrations: pg-boss would create its schema while the migration `job_queue`
       // does, and the start would fail on the duplicate. The sync tables exist once they have run.
       if (!(await RequestContext.create(this.orm.em, () => this.sync.schemaReady()))) {
-        setTimeout(() => void this.start(), SCHEMA_POLL_MS).unref();
+        this.later(SCHEMA_POLL_MS);
         return;
       }
       await this.jobs.queue(SYNC_DEAD_QUEUE);
@@ -47,7 +61,8 @@ export class SyncWorker implements OnApplicationBootstrap {
       });
     } catch (error) {
       this.logger.warn(`sync worker not started (${(error as Error).message}); retrying in ${RETRY_START_MS / 1000} s`);
-      setTimeout(() => void this.start(), RETRY_START_MS).unref();
+      if (this.stopped) return;
+      this.later(RETRY_START_MS);
     }
   }
 }
