@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { Authorize } from '../common/auth/authorize.decorator.js';
 import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { Scope } from '../common/auth/scopes.js';
@@ -25,9 +26,9 @@ const ID_PARAM = ApiParam({
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
-  // Idempotent: applied at merge (the Idempotency-Key decorator of the ETag/Idempotency work).
   @Post()
   @Authorize(MANAGE)
+  @Idempotent()
   @Created((hook: CreatedWebhookDto) => `/api/v2/webhooks/${hook.id}`)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({

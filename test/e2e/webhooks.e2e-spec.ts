@@ -78,6 +78,22 @@ describe('Webhooks', () => {
     expect((await t.http().get('/api/v2/webhooks/nope').set(bearer(t.tokens.admin))).status).toBe(400);
   });
 
+  it('honours Idempotency-Key on creation: a repeat answers the first webhook again and creates no other', async () => {
+    const send = (body: object) =>
+      t.http().post('/api/v2/webhooks').set(bearer(t.tokens.admin)).set('Idempotency-Key', 'hook-1').send(body);
+    const first = await send({ url: receiver.url, description: 'once' });
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await send({ url: receiver.url, description: 'once' });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(again.body).toEqual(first.body);
+    const other = await send({ url: receiver.url, description: 'another body' });
+    expect(other.status).toBe(422);
+    expect(await t.sql<{ n: number }>('select count(*)::int as n from webhook')).toEqual([{ n: 1 }]);
+  });
+
   it('is for Administrators and above only', async () => {
     for (const token of [t.tokens.viewer, t.tokens.powerUser]) {
       expect((await create({ url: receiver.url }, token)).status).toBe(403);
