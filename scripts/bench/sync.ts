@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../../src/app.setup.js';
 import { SiteRole } from '../../src/common/auth/site-roles.js';
@@ -67,10 +68,18 @@ export async function runSyncBench(env: NodeJS.ProcessEnv, root: string, count =
       const seconds = (performance.now() - start) / 1000;
       clearInterval(sampler);
       const growthMb = (peak - before) / 1024 / 1024;
-      const ok = job.status === 'succeeded' && seconds < limitSeconds && growthMb < 300;
+      // Not timed: the change log must hold exactly one event per applied change, under the job's id.
+      const summary = job.summary as { create: number; update: number; historicize: number };
+      const [logged] = await sql<{ n: number }>('select count(*)::int as n from change_event where request_id = ?', [accepted.id]);
+      const logOk = logged.n === summary.create + summary.update + summary.historicize;
+      const ok = job.status === 'succeeded' && seconds < limitSeconds && growthMb < 300 && logOk;
       log(
         `${name}: ${job.status} in ${seconds.toFixed(1)} s (upload and staging ${((acceptedAt - start) / 1000).toFixed(1)} s; limit ${limitSeconds} s), ` +
-          `RSS +${growthMb.toFixed(0)} MB (limit 300), summary ${JSON.stringify(job.summary)}${job.errors.length ? ` errors ${JSON.stringify(job.errors.slice(0, 3))}` : ''} ${ok ? 'OK' : 'FAILED'}`,
+          `RSS +${growthMb.toFixed(0)} MB (limit 300), load ${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(
+              ' ',
+            )}, change events ${logged.n}${logOk ? '' : ' (MISMATCH)'}, summary ${JSON.stringify(job.summary)}${job.errors.length ? ` errors ${JSON.stringify(job.errors.slice(0, 3))}` : ''} ${ok ? 'OK' : 'FAILED'}`,
       );
       return ok;
     };

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       bootstrapToken: { ttlMs: 86_400_000, file: resolve('.data/bootstrap-token') },
       rateLimit: { enabled: true, limit: 6_000, windowMs: 60_000, unauthLimit: 600 },
       log: { level: 'info', requests: true, requestQuery: false },
-      sync: { bodyLimitBytes: 50 * 1024 * 1024 },
+      sync: { bodyLimitBytes: 50 * 1024 * 1024, jobRetentionDays: 30 },
       load: { tokenConcurrency: 8 },
       changes: { retentionDays: 400, maxWaiters: 100 },
       webhooks: { retryBaseMs: 5_000, timeoutMs: 5_000, allowPrivateTargets: false, maxAttempts: 20 },
@@ -61,6 +61,12 @@ describe('loadConfig', () => {
   it('reads SYNC_BODY_LIMIT_BYTES and refuses less than 1 KiB', () => {
     expect(loadConfig({ SYNC_BODY_LIMIT_BYTES: '2048' }).sync.bodyLimitBytes).toBe(2048);
     expect(configError({ SYNC_BODY_LIMIT_BYTES: '10' }).message).toMatch(/^SYNC_BODY_LIMIT_BYTES must be between 1024 and/);
+  });
+
+  it('reads SYNC_JOB_RETENTION_DAYS (default 30) and refuses 0', () => {
+    expect(loadConfig({}).sync.jobRetentionDays).toBe(30);
+    expect(loadConfig({ SYNC_JOB_RETENTION_DAYS: '7' }).sync.jobRetentionDays).toBe(7);
+    expect(configError({ SYNC_JOB_RETENTION_DAYS: '0' }).message).toBe('SYNC_JOB_RETENTION_DAYS must be between 1 and 36500, got 0');
   });
 
   it('reads TOKEN_CONCURRENCY and refuses 0', () => {

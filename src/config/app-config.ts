@@ -88,6 +88,8 @@ export interface AppConfig {
   readonly sync: {
     /** The largest sync body (JSON or CSV); the app's BODY_LIMIT_BYTES does not apply to sync uploads. */
     readonly bodyLimitBytes: number;
+    /** Finished jobs (with their errors and changes) older than this are deleted in the background. */
+    readonly jobRetentionDays: number;
   };
   readonly load: {
     /** Expensive reads (lists, indexes) one token may have in flight; the next is a 429 at once. */
@@ -291,7 +293,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       requests: bool(env, 'LOG_REQUESTS', true),
       requestQuery: bool(env, 'LOG_REQUEST_QUERY', false),
     },
-    sync: { bodyLimitBytes: int(env, 'SYNC_BODY_LIMIT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024) },
+    sync: {
+      bodyLimitBytes: int(env, 'SYNC_BODY_LIMIT_BYTES', 50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      jobRetentionDays: int(env, 'SYNC_JOB_RETENTION_DAYS', 30, 1, 36_500),
+    },
     load: { tokenConcurrency: int(env, 'TOKEN_CONCURRENCY', 8, 1, 10_000) },
     changes: {
       retentionDays: int(env, 'CHANGES_RETENTION_DAYS', 400, 1, 36_500),

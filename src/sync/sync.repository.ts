@@ -40,6 +40,9 @@ export interface SyncChangeRow {
   after: Record<string, unknown> | null;
 }
 
+/** The advisory lock key of a job (one runner at a time). */
+const jobLockKey = (id: string) => sql`hashtextextended(${`sync:${id}`}, 0)`;
+
 const ts = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -227,19 +230,21 @@ export class SyncRepository {
     return row.ready;
   }
 
-  /** Marks the job running (one more attempt) unless it has finished; false when it has. */
+  /**
+   * Marks the job running (one more attempt) unless it has finished or another runner holds it (its
+   * advisory lock is taken: a redelivery while the first runner works); undefined then. The lock
+   * taken here ends with this statement: {@link tryLockJob} takes it again for the job's transaction.
+   */
   async claim(id: string): Promise<SyncJobRow | undefined> {
     const [row] = await this.run(sql<{ id: string }>`
       update sync_job set status = 'running', started_at = coalesce(started_at, now()), attempts = attempts + 1, progress_done = 0
-      where id = ${id} and status in ('queued', 'running') returning id`);
+      where id = ${id} and status in ('queued', 'running') and pg_try_advisory_xact_lock(${jobLockKey(id)}) returning id`);
     return row ? this.find(id) : undefined;
   }
 
   /** One runner per job across instances: a transaction-scoped advisory lock on the job id. */
   async tryLockJob(id: string): Promise<boolean> {
-    const [row] = await this.run(
-      sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${`sync:${id}`}, 0)) as locked`,
-    );
+    const [row] = await this.run(sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${jobLockKey(id)}) as locked`);
     return row.locked;
   }
 
@@ -281,6 +286,19 @@ export class SyncRepository {
     for (const table of ['sync_person', 'sync_unit', 'sync_role', 'sync_assignment']) {
       await this.run(sql`delete from ${sql.table(table)} where job_id = ${id}`);
     }
+  }
+
+  /**
+   * Deletes up to `limit` jobs that finished before `cutoff`, with their errors and changes (the
+   * foreign keys cascade); a job another instance is deleting is skipped. Returns how many.
+   */
+  async trimFinished(cutoff: Date, limit: number): Promise<number> {
+    const deleted = await this.run(sql`
+      delete from sync_job where id in (
+        select id from sync_job where status in ('succeeded', 'failed', 'aborted') and finished_at < ${cutoff}
+        order by finished_at limit ${limit} for update skip locked)
+      returning 1`);
+    return deleted.length;
   }
 
   async clearPlan(id: string): Promise<void> {

@@ -36,6 +36,8 @@ const APPLY_CHUNK = 25_000;
 /** Errors kept per job (the summary counts every invalid row), and shown by the status route. */
 const MAX_STORED_ERRORS = 10_000;
 const MAX_SHOWN_ERRORS = 1_000;
+/** Finished jobs deleted per statement by the retention. */
+const TRIM_BATCH = 20;
 /** A job's transaction: its statements may be long, and it may wait for single writes in flight. */
 const JOB_STATEMENT_TIMEOUT_MS = 600_000;
 const JOB_LOCK_TIMEOUT_MS = 60_000;
@@ -243,6 +245,20 @@ export class SyncService {
         await this.repository.clearPlan(id);
         await this.repository.finish(id, 'failed', {}, [{ section: 'job', index: null, field: null, message: failureReason(error) }]);
       });
+    }
+  }
+
+  /**
+   * Deletes the jobs that finished more than SYNC_JOB_RETENTION_DAYS ago, with their errors and
+   * planned changes, a few jobs per statement (one job may hold 100,000 changes). Returns how many.
+   */
+  async trimFinished(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.config.sync.jobRetentionDays * 86_400_000);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.repository.trimFinished(cutoff, TRIM_BATCH);
+      total += deleted;
+      if (deleted < TRIM_BATCH) return total;
     }
   }
 

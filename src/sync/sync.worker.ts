@@ -5,6 +5,9 @@ import { Jobs } from '../common/jobs/jobs.service.js';
 import { QUEUE_OPTIONS, SYNC_DEAD_QUEUE, SYNC_QUEUE, SyncService } from './sync.service.js';
 
 const RETRY_START_MS = 10_000;
+/** The retention of finished jobs runs this long after the start, then every hour, in every instance. */
+const FIRST_TRIM_MS = 60_000;
+const TRIM_INTERVAL_MS = 3_600_000;
 /** How often a new instance looks whether the migrations have run (npm start applies them after init). */
 const SCHEMA_POLL_MS = 1_000;
 
@@ -18,6 +21,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger = new Logger('SyncWorker');
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  private trimmer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly jobs: Jobs,
@@ -29,11 +33,25 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     // Not awaited: the application starts (and answers 503) while the database is away; the worker
     // starts as soon as it is back.
     void this.start();
+    this.scheduleTrim(FIRST_TRIM_MS);
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.trimmer);
+  }
+
+  /** SYNC_JOB_RETENTION_DAYS: finished jobs are deleted in the background (a failure waits for the next round). */
+  private scheduleTrim(ms: number): void {
+    if (this.stopped) return;
+    this.trimmer = setTimeout(() => {
+      RequestContext.create(this.orm.em, () => this.sync.trimFinished())
+        .then((n) => n > 0 && this.logger.log(`deleted ${n} sync jobs older than the retention`))
+        .catch((error: Error) => this.logger.warn(`sync job retention failed: ${error.message}`))
+        .finally(() => this.scheduleTrim(TRIM_INTERVAL_MS));
+    }, ms);
+    this.trimmer.unref();
   }
 
   private later(ms: number): void {

@@ -183,6 +183,59 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
     });
   });
 
+  it("records exactly one change-log event per changed entity, with the job's token as actor and the job id as request_id", async () => {
+    await t.sql(`insert into person (id, email, first_name, last_name, department) values
+      (gen_random_uuid(), 'same@example.com', 'S', 'S', 'D'),
+      (gen_random_uuid(), 'moves@example.com', 'M', 'M', 'Old'),
+      (gen_random_uuid(), 'leaves@example.com', 'L', 'L', null)`);
+    const [{ seq }] = await t.sql<{ seq: string }>('select coalesce(max(seq), 0)::text as seq from change_event');
+    const { id } = await submit({
+      mode: 'snapshot',
+      people: [
+        { email: 'same@example.com', firstName: 'S', lastName: 'S', department: 'D' },
+        { email: 'moves@example.com', firstName: 'M', lastName: 'M', department: 'New' },
+        { email: 'new@example.com', firstName: 'N', lastName: 'N' },
+      ],
+    });
+    expect(await finished(id)).toMatchObject({ status: 'succeeded', summary: { create: 1, update: 1, historicize: 1, unchanged: 1 } });
+    const [token] = await t.sql<{ id: string; name: string }>(
+      "select id, name from api_token where role = 'Administrator' order by created_at limit 1",
+    );
+    expect(
+      await t.sql(
+        `select e.entity, e.op, e.changed, e.actor, e.request_id, p.email from change_event e join person p on p.id = e.entity_id
+         where e.seq > ?::bigint order by p.email`,
+        [seq],
+      ),
+    ).toEqual([
+      {
+        entity: 'person',
+        op: 'historicize',
+        changed: ['validTo'],
+        actor: { token_id: token.id, token_name: token.name, role: 'Administrator' },
+        request_id: id,
+        email: 'leaves@example.com',
+      },
+      {
+        entity: 'person',
+        op: 'update',
+        changed: ['department'],
+        actor: { token_id: token.id, token_name: token.name, role: 'Administrator' },
+        request_id: id,
+        email: 'moves@example.com',
+      },
+      {
+        entity: 'person',
+        op: 'create',
+        changed: expect.arrayContaining(['email', 'firstName', 'lastName']),
+        actor: { token_id: token.id, token_name: token.name, role: 'Administrator' },
+        request_id: id,
+        email: 'new@example.com',
+      },
+    ]);
+    expect(await t.sql('select count(*)::int as n from change_event where seq > ?::bigint', [seq])).toEqual([{ n: 3 }]);
+  });
+
   it('dry run: plans and reports, changes nothing', async () => {
     await t.sql(`insert into person (id, email, first_name, last_name) values (gen_random_uuid(), 'old@example.com', 'O', 'O')`);
     const { id } = await submit({ mode: 'snapshot', dry_run: true, people: [{ email: 'new@example.com', firstName: 'N', lastName: 'N' }] });
