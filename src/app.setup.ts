@@ -121,7 +121,7 @@ export async function createApp(
     done();
   });
   // Sync uploads (their own limit, streamed by the sync service) skip Fastify's body parsing: first.
-  installSyncUpload(fastify);
+  installSyncUpload(fastify, config.sync.bodyLimitBytes);
   // JSON bodies with an object of more than 1,000 keys or more than 100,000 values are a 400 as the
   // bytes arrive, before JSON.parse (which alone would hold the event loop for tens of ms).
   fastify.addHook(

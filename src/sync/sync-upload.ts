@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isBodiless } from '../common/http/wire-compat.js';
+import { fingerprintWhileStreaming } from '../common/idempotency/streamed-body.js';
+import { PayloadTooLargeError } from './sync-input.js';
 
 /** The route whose body is read as a stream by the sync service, never by Fastify's parsers. */
 export const SYNC_JOBS_ROUTE = '/api/v2/sync/jobs';
@@ -26,15 +28,25 @@ const uploads = new WeakMap<IncomingMessage, SyncUpload>();
  * guards run first and the service streams the body row by row afterwards. Must be registered
  * before the other preParsing hooks.
  */
-export function installSyncUpload(fastify: FastifyInstance): void {
+export function installSyncUpload(fastify: FastifyInstance, bodyLimitBytes: number): void {
   fastify.addHook(
     'preParsing',
     (request: FastifyRequest, _reply: FastifyReply, payload: Readable, done: (e: null, p: Readable) => void) => {
       if (request.method === 'POST' && request.routeOptions.url === SYNC_JOBS_ROUTE) {
         const headers = request.raw.headers;
         const length = headers['content-length'];
+        // With an Idempotency-Key, the body is hashed as the service reads it (contract 10.4).
+        const stream =
+          headers['idempotency-key'] === undefined
+            ? payload
+            : fingerprintWhileStreaming(
+                request.raw,
+                payload,
+                { method: request.method, url: request.url, contentType: headers['content-type'] },
+                { bytes: bodyLimitBytes, error: () => new PayloadTooLargeError(bodyLimitBytes) },
+              );
         uploads.set(request.raw, {
-          stream: payload,
+          stream,
           contentType: headers['content-type'],
           contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
           hasBody: !isBodiless(headers),

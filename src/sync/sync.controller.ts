@@ -6,6 +6,7 @@ import { CurrentPrincipal, type Principal } from '../common/auth/principal.js';
 import { Scope } from '../common/auth/scopes.js';
 import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ExpensiveRead } from '../common/load/expensive-read.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
 import { edgePipe } from '../common/validation/edge-pipe.js';
@@ -26,9 +27,9 @@ const ID_PARAM = { name: 'id', description: 'The job id (dashed or 32 hex digits
 export class SyncController {
   constructor(private readonly sync: SyncService) {}
 
-  // Idempotent: applied at merge
   @Post()
   @Authorize(SYNC)
+  @Idempotent()
   @Accepted((job: SyncJobAcceptedDto) => `/api/v2/sync/jobs/${job.id}`)
   @ApiOperation({
     summary: 'Submit a sync job',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { InvalidInputError } from '../errors/domain-errors.js';
 
 /** 1 to 255 printable ASCII characters (contract section 10.4). */
@@ -36,4 +36,12 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
   else if (Buffer.isBuffer(body)) hash.update('b').update(body);
   else hash.update(`j${canonicalJson(body)}`);
   return hash.digest('hex');
+}
+
+/**
+ * The fingerprint of a streamed body ({@link requestFingerprint}'s equivalent for a body read as a
+ * stream): method, path with query and content type, then the raw bytes, fed as they arrive.
+ */
+export function streamedRequestHash(method: string, url: string, contentType: string | undefined): Hash {
+  return createHash('sha256').update(`${method.toUpperCase()} ${url}\n${contentType ?? ''}\nr`);
 }

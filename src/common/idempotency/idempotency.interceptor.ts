@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { tagOf } from '../concurrency/entity-tag.js';
 import { parseIdempotencyKey, requestFingerprint } from './idempotency-key.js';
 import { IdempotencyService } from './idempotency.service.js';
+import { streamedBodyOf } from './streamed-body.js';
 
 export const IDEMPOTENT_KEY = 'organigram:idempotent';
 /** OpenAPI operation marker, replaced by the documented header, responses and problems (then removed). */
@@ -43,9 +44,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const raw = request.headers['idempotency-key'];
     if (raw === undefined || !request.user) return next.handle();
     const tokenId = request.user.tokenId;
+    // A body streamed to the handler (bulk sync) is fingerprinted while it is read.
+    const streamed = streamedBodyOf(request.raw);
     return defer(async () => {
-      const key = parseIdempotencyKey(raw);
-      return this.idempotency.begin({ tokenId, key }, requestFingerprint(request.method, request.url, request.body));
+      const ref = { tokenId, key: parseIdempotencyKey(raw) };
+      return streamed
+        ? this.idempotency.beginStreamed(ref, () => streamed.fingerprint())
+        : this.idempotency.begin(ref, requestFingerprint(request.method, request.url, request.body));
     }).pipe(
       mergeMap((claim) => {
         if (claim.kind === 'replay') {
@@ -61,7 +66,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
               const value = name === 'ETag' ? (tagOf(body) ?? reply.getHeader(name)) : reply.getHeader(name);
               if (value !== undefined) headers[name] = String(value);
             }
-            await this.idempotency.complete(claim, { status: reply.statusCode, headers, body: JSON.stringify(body) ?? 'null' });
+            await this.idempotency.complete(
+              claim,
+              { status: reply.statusCode, headers, body: JSON.stringify(body) ?? 'null' },
+              streamed && (() => streamed.fingerprint()),
+            );
             return body;
           }),
           catchError((error: unknown) =>

@@ -94,12 +94,15 @@ export class IdempotencyRepository {
     return updated.length > 0;
   }
 
-  /** Records the answer of the claim `claimId` (a claim taken over meanwhile is left alone). */
-  async complete(ref: KeyRef, claimId: string, answer: StoredAnswer): Promise<void> {
+  /**
+   * Records the answer of the claim `claimId` (a claim taken over meanwhile is left alone), and the
+   * fingerprint of a streamed request, known only now.
+   */
+  async complete(ref: KeyRef, claimId: string, answer: StoredAnswer, fingerprint?: string): Promise<void> {
     await rows(
       this.em,
       sql`update idempotency_key set state = 'done', status = ${answer.status}, headers = ${JSON.stringify(answer.headers)}::json,
-                 body = ${answer.body}
+                 body = ${answer.body}, fingerprint = coalesce(${fingerprint ?? null}, fingerprint)
            where token_id = ${ref.tokenId} and key = ${ref.key} and claim_id = ${claimId} and state = 'running'`,
     );
   }

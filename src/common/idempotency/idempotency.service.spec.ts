@@ -1,6 +1,12 @@
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from '../errors/domain-errors.js';
 import type { IdempotencyRepository, KeyState } from './idempotency.repository.js';
-import { IdempotencyService, MAX_STORED_BODY_CHARS, PURGE_BATCH } from './idempotency.service.js';
+import {
+  IdempotencyService,
+  MAX_STORED_BODY_CHARS,
+  PURGE_BATCH,
+  STREAMED_LEASE_SECONDS,
+  STREAMING_FINGERPRINT,
+} from './idempotency.service.js';
 
 const ref = { tokenId: '00000000-0000-4000-8000-000000000001', key: 'k' };
 
@@ -58,6 +64,27 @@ describe('IdempotencyService', () => {
     expect((await new IdempotencyService(expired as never).begin(ref, 'f')).kind).toBe('claimed');
     const abandoned = repository({ claim: false, find: state({ leaseOver: true }), takeOver: true });
     expect((await new IdempotencyService(abandoned as never).begin(ref, 'f')).kind).toBe('claimed');
+  });
+
+  it('streamed bodies: claims before reading, 409 while running without reading, reads the body only to compare with a finished one', async () => {
+    let reads = 0;
+    const body = (fingerprint: string) => () => {
+      reads++;
+      return Promise.resolve(fingerprint);
+    };
+    const free = repository();
+    expect((await new IdempotencyService(free as never).beginStreamed(ref, body('f'))).kind).toBe('claimed');
+    expect(free.calls.claim[0]).toEqual([ref, STREAMING_FINGERPRINT, expect.any(String), STREAMED_LEASE_SECONDS, 86_400]);
+    const running = repository({ claim: false, find: state({ fingerprint: STREAMING_FINGERPRINT }) });
+    await expect(new IdempotencyService(running as never).beginStreamed(ref, body('f'))).rejects.toBeInstanceOf(
+      IdempotencyKeyInProgressError,
+    );
+    expect(reads).toBe(0);
+    const answer = { status: 202, headers: {}, body: '{}' };
+    const done = repository({ claim: false, find: state({ done: true, answer }) });
+    expect(await new IdempotencyService(done as never).beginStreamed(ref, body('f'))).toEqual({ kind: 'replay', answer });
+    await expect(new IdempotencyService(done as never).beginStreamed(ref, body('g'))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(reads).toBe(2);
   });
 
   it('stores answers up to the bound and frees the key of a larger one', async () => {

@@ -11,6 +11,13 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
  * between claim and answer) and a repeat of the same request may run.
  */
 export const IDEMPOTENCY_LEASE_SECONDS = 120;
+/**
+ * The lease of a claim whose body is streamed (bulk sync): the upload alone may take up to
+ * REQUEST_TIMEOUT_MS (at most 600 s), and the job is staged while it arrives.
+ */
+export const STREAMED_LEASE_SECONDS = 900;
+/** What a streamed request's claim records as its fingerprint until its body has been read. */
+export const STREAMING_FINGERPRINT = 'streaming'.padEnd(64, '-');
 /** Answers larger than this are not stored (no single-entity answer comes near it). */
 export const MAX_STORED_BODY_CHARS = 64 * 1024;
 /** Expired keys deleted per purge; a full batch makes the next claim purge again. */
@@ -36,28 +43,50 @@ export class IdempotencyService {
    * answer (same request, finished), 422 (another request used the key), 409 (the first one is still
    * running). Exactly one of any number of parallel requests with one key gets the claim.
    */
-  async begin(ref: KeyRef, fingerprint: string): Promise<Claim> {
+  begin(ref: KeyRef, fingerprint: string): Promise<Claim> {
+    return this.claimOrAnswer(ref, fingerprint, () => Promise.resolve(fingerprint), IDEMPOTENCY_LEASE_SECONDS);
+  }
+
+  /**
+   * {@link begin} for a request whose body is streamed to its handler (bulk sync): its fingerprint
+   * is known only once the body has been read. The claim is taken before a byte is read (a repeat
+   * meanwhile is a 409) and gets the fingerprint when its answer is recorded; a repeat of a finished
+   * request reads its body (`fingerprintOf`, hashing only) to tell a replay from a 422.
+   */
+  beginStreamed(ref: KeyRef, fingerprintOf: () => Promise<string>): Promise<Claim> {
+    return this.claimOrAnswer(ref, STREAMING_FINGERPRINT, fingerprintOf, STREAMED_LEASE_SECONDS);
+  }
+
+  /**
+   * `claimed` is the fingerprint a new claim records: the request's own, or {@link STREAMING_FINGERPRINT}
+   * until a streamed body has been read.
+   */
+  private async claimOrAnswer(ref: KeyRef, claimed: string, fingerprintOf: () => Promise<string>, leaseSeconds: number): Promise<Claim> {
     await this.purgeWhenDue();
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const claimId = randomUUID();
-      if (await this.keys.claim(ref, fingerprint, claimId, IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_TTL_SECONDS)) {
+      if (await this.keys.claim(ref, claimed, claimId, leaseSeconds, IDEMPOTENCY_TTL_SECONDS)) {
         return { kind: 'claimed', ref, claimId };
       }
       const state = await this.keys.find(ref);
       if (!state) continue; // released meanwhile: claim again
-      const takeOver = () => this.keys.takeOver(ref, fingerprint, claimId, IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_TTL_SECONDS);
+      const takeOver = () => this.keys.takeOver(ref, claimed, claimId, leaseSeconds, IDEMPOTENCY_TTL_SECONDS);
       if (state.expired) {
         if (await takeOver()) return { kind: 'claimed', ref, claimId };
         continue;
       }
-      if (state.fingerprint !== fingerprint) {
+      // Still running, the same request (or a streamed one, whose body is not known yet).
+      if (!state.done && state.fingerprint === claimed) {
+        if (state.leaseOver && (await takeOver())) return { kind: 'claimed', ref, claimId };
+        break;
+      }
+      if (state.fingerprint !== (await fingerprintOf())) {
         throw new IdempotencyKeyReusedError(
           'This Idempotency-Key was already used with a different request (method, path, query or body) within the last 24 hours; ' +
             'use a new key for a new request.',
         );
       }
       if (state.done && state.answer) return { kind: 'replay', answer: state.answer };
-      if (state.leaseOver && (await takeOver())) return { kind: 'claimed', ref, claimId };
       break;
     }
     throw new IdempotencyKeyInProgressError(
@@ -66,14 +95,14 @@ export class IdempotencyService {
   }
 
   /** Stores the answer of a successful first request; too large an answer frees the key instead. */
-  async complete(claim: Extract<Claim, { kind: 'claimed' }>, answer: StoredAnswer): Promise<void> {
+  async complete(claim: Extract<Claim, { kind: 'claimed' }>, answer: StoredAnswer, fingerprint?: () => Promise<string>): Promise<void> {
     try {
       if (answer.body.length > MAX_STORED_BODY_CHARS) {
         this.logger.warn({ msg: 'idempotent answer too large to store; key released', chars: answer.body.length });
         await this.keys.release(claim.ref, claim.claimId);
         return;
       }
-      await this.keys.complete(claim.ref, claim.claimId, answer);
+      await this.keys.complete(claim.ref, claim.claimId, answer, fingerprint ? await fingerprint() : undefined);
     } catch (error) {
       // The write has committed: its answer still goes out. The claim stays "running" until its lease ends.
       this.logger.error({ msg: 'could not record an idempotent answer', error: (error as Error).message });
