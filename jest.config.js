@@ -46,7 +46,14 @@ export default {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/openapi-recorder.ts'],
     },
-    // Each fault spec runs its own embedded PostgreSQL, which it stops, crashes and restarts.
-    { ...base, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.fault-spec.ts'] },
+    // Each fault spec runs its own embedded PostgreSQL, which it stops, crashes and restarts. Those
+    // that run the server as a child process share one build per run (test/fault/support/build.ts).
+    {
+      ...base,
+      displayName: 'fault',
+      testMatch: ['<rootDir>/test/fault/**/*.fault-spec.ts'],
+      globalSetup: '<rootDir>/test/fault/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/fault/support/global-teardown.ts',
+    },
   ],
 };

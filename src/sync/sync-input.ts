@@ -2,25 +2,19 @@ import { JSONParser } from '@streamparser/json';
 import { plainToInstance } from 'class-transformer';
 import { parse } from 'csv-parse';
 import { validateSync } from 'class-validator';
-import { DomainError, InvalidInputError } from '../common/errors/domain-errors.js';
+import { DomainError, InvalidInputError, problemType } from '../common/errors/domain-errors.js';
 import type { FieldError } from '../common/errors/problem.js';
 import { flattenValidationErrors } from '../common/validation/validation.js';
 import { SYNC_SECTIONS, SyncOrgPersonDto, SyncOrgRoleDto, SyncOrgUnitDto, SyncPersonDto, type SyncSection } from './dto/sync.dto.js';
 import type { SyncUpload } from './sync-upload.js';
 
-export class PayloadTooLargeError extends DomainError {
-  readonly status = 413;
-  readonly slug = 'payload-too-large';
-  readonly title = 'Payload too large';
+export class PayloadTooLargeError extends problemType(413, 'payload-too-large', 'Payload too large') {
   constructor(limit: number) {
     super(`The sync body is larger than SYNC_BODY_LIMIT_BYTES (${limit} bytes).`);
   }
 }
 
-export class UnsupportedMediaTypeError extends DomainError {
-  readonly status = 415;
-  readonly slug = 'unsupported-media-type';
-  readonly title = 'Unsupported media type';
+export class UnsupportedMediaTypeError extends problemType(415, 'unsupported-media-type', 'Unsupported media type') {
   constructor() {
     super('Send a sync job as application/json or text/csv (UTF-8).');
   }

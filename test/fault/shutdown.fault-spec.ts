@@ -1,21 +1,6 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '../../src/config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
-import { ormConfig } from '../../src/database/mikro-orm.config.js';
-import { sql } from '../support/sql.js';
-import { freePort } from '../support/free-port.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-/** A build of its own, so that other tests rebuilding dist/ never pull the files from under this server. */
-const BUILD = join(ROOT, 'node_modules', '.cache', 'organigram-shutdown-test');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+import { ServerFixture, type StartedServer } from './support/server.js';
 
 interface Outcome {
   status?: number;
@@ -52,101 +37,39 @@ function getAbandonedAfter(port: number, path: string, token: string, ms: number
 const CLOSED_POOL = ['driver has already been destroyed', 'Cannot use a pool after calling end on the pool'];
 
 describe('Graceful shutdown on SIGTERM', () => {
-  let db: EmbeddedDatabase;
-  let admin: MikroORM;
-  let dir: string;
-  let server: ChildProcess | undefined;
+  let fixture: ServerFixture;
 
   beforeAll(async () => {
-    await promisify(execFile)(
-      NODE,
-      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', join(BUILD, 'dist')],
-      {
-        cwd: ROOT,
-      },
-    );
-    dir = mkdtempSync(join(tmpdir(), 'organigram-shutdown-'));
-    chmodSync(dir, 0o755);
-    db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort() });
-    const config = loadConfig({ DATABASE_URL: db.url });
-    const base = ormConfig(config, db.url);
-    admin = new MikroORM({
-      ...base,
-      allowGlobalContext: true,
-      logger: () => undefined,
-      driverOptions: { ...(base.driverOptions as object), application_name: 'shutdown-admin', statement_timeout: 0, lock_timeout: 0 },
-    });
-  }, 180_000);
+    fixture = await ServerFixture.start('shutdown');
+  }, 400_000);
 
-  afterAll(async () => {
-    server?.kill('SIGKILL');
-    await admin?.close(true);
-    await db?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => fixture?.close(), 60_000);
 
-  interface Started {
-    port: number;
-    token: string;
-    exited: Promise<number | null>;
-    /** Everything the server wrote so far, standard output and error. */
-    output: () => string;
+  /** The built server with a 15 s grace and `env`, ready; its token never on standard output. */
+  async function startServer(env: Record<string, string>): Promise<StartedServer> {
+    const started = await fixture.startServer({ SHUTDOWN_GRACE_MS: '15000', ...env });
+    expect(started.output()).not.toContain(started.token);
+    return started;
   }
 
-  /** Starts the built server on a free port with `env` on top of the defaults, waits until it is ready. */
-  async function startServer(env: Record<string, string>): Promise<Started> {
-    const port = await freePort();
-    server = spawn(NODE, [join(BUILD, 'dist', 'src', 'main.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_ENABLED: 'false',
-        SHUTDOWN_GRACE_MS: '15000',
-        BOOTSTRAP_TOKEN_FILE: join(dir, 'bootstrap-token'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    server.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => server?.once('exit', (code) => resolve(code)));
-
-    // Standard output is a pipe: the first start writes its token to the owner-only file, never to
-    // stdout (later starts find a token in the database and create none: the file stays as written).
-    const file = join(dir, 'bootstrap-token');
-    const waitStart = Date.now();
-    const written = () => (existsSync(file) ? /^ogm_[0-9A-Za-z]{36}$/.exec(readFileSync(file, 'utf8').trim())?.[0] : undefined);
-    while (!written() && Date.now() - waitStart < 30_000) await sleep(100);
-    const token = written() ?? '';
-    expect(token).not.toBe('');
-    expect(stdout).not.toContain(token);
-    while ((await get(port, '/health/ready', token)).status !== 200) await sleep(100);
-    return { port, token, exited, output: () => stdout + stderr };
-  }
+  const sql = <T = Record<string, unknown>>(query: string) => fixture.sql<T>(query);
 
   it('finishes accepted requests, refuses new connections, closes its sessions and exits 0 within the grace period', async () => {
     // Ten lists of one token in flight below, above the default of 8 on purpose.
     const { port, token, exited } = await startServer({ TOKEN_CONCURRENCY: '16' });
 
     // Park requests in flight: they wait on a table lock held by the spec for 2 s.
-    const lock = sql(admin.em.fork(), 'do $$ begin lock table person in access exclusive mode; perform pg_sleep(2); end $$');
+    const lock = sql('do $$ begin lock table person in access exclusive mode; perform pg_sleep(2); end $$');
     await sleep(300);
     const inFlight = Array.from({ length: 10 }, () => get(port, '/api/v2/data/people', token));
     await sleep(500);
     const activeBefore = await sql<{ n: number }>(
-      admin.em.fork(),
       "select count(*)::int as n from pg_stat_activity where application_name = 'organigram' and wait_event_type = 'Lock'",
     );
     expect(activeBefore[0].n).toBeGreaterThan(0);
 
     const sigterm = Date.now();
-    server?.kill('SIGTERM');
+    fixture.server?.kill('SIGTERM');
     await sleep(200);
     const late = await get(port, '/api/v2/data/people', token);
     expect(late).toEqual({ error: 'ECONNREFUSED' });
@@ -157,11 +80,7 @@ describe('Graceful shutdown on SIGTERM', () => {
 
     expect(await exited).toBe(0);
     expect(Date.now() - sigterm).toBeLessThan(15_000);
-    server = undefined;
-    const sessions = await sql<{ n: number }>(
-      admin.em.fork(),
-      "select count(*)::int as n from pg_stat_activity where application_name = 'organigram'",
-    );
+    const sessions = await sql<{ n: number }>("select count(*)::int as n from pg_stat_activity where application_name = 'organigram'");
     expect(sessions).toEqual([{ n: 0 }]);
   }, 120_000);
 
@@ -169,16 +88,15 @@ describe('Graceful shutdown on SIGTERM', () => {
     // Two pooled connections, a long acquire timeout: most of the requests below wait in the pool's queue.
     const { port, token, exited } = await startServer({ DB_POOL_MAX: '2', DB_ACQUIRE_TIMEOUT_MS: '10000' });
     await sql(
-      admin.em.fork(),
       "insert into person (id, email, first_name, last_name, created_at, updated_at) values (gen_random_uuid(), 'queued@example.com', 'Queued', 'Person', now(), now()) on conflict do nothing",
     );
 
     // The two connections block on a lock held by the spec for 2 s; the others queue for a connection.
-    const lock = sql(admin.em.fork(), 'do $$ begin lock table person in access exclusive mode; perform pg_sleep(2); end $$');
+    const lock = sql('do $$ begin lock table person in access exclusive mode; perform pg_sleep(2); end $$');
     await sleep(300);
     const queued = Array.from({ length: 30 }, () => get(port, '/api/v2/data/people/queued%40example.com', token));
     await sleep(700);
-    server?.kill('SIGTERM');
+    fixture.server?.kill('SIGTERM');
 
     await lock;
     const outcomes = await Promise.all(queued);
@@ -186,7 +104,6 @@ describe('Graceful shutdown on SIGTERM', () => {
     expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
     expect(statuses).toContain(200);
     expect(await exited).toBe(0);
-    server = undefined;
   }, 120_000);
 
   it('answers requests still queued when their clients gave up with 503 (logged as database unavailable), never a 500', async () => {
@@ -203,10 +120,9 @@ describe('Graceful shutdown on SIGTERM', () => {
       });
       const abandoned = Array.from({ length: 200 }, (_, i) => getAbandonedAfter(port, `/api/v2/data/people?page=${i + 1}`, token, 300));
       await sleep(320);
-      server?.kill('SIGTERM');
+      fixture.server?.kill('SIGTERM');
       await Promise.all(abandoned);
       expect(await exited).toBe(0);
-      server = undefined;
 
       const lines = output()
         .split('\n')

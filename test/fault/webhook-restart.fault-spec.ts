@@ -1,19 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { ServerFixture } from './support/server.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-/** A build of its own, so that other tests rebuilding dist/ never pull the files from under this server. */
-const BUILD = join(ROOT, 'node_modules', '.cache', 'organigram-webhook-restart-test');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+/** Fast retries, private targets allowed (the receiver is on 127.0.0.1). */
+const ENV = { LOG_LEVEL: 'error', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_BASE_MS: '1000', WEBHOOK_TIMEOUT_MS: '1000' };
 
 interface Answer {
   status: number;
@@ -49,63 +42,17 @@ function call(port: number, method: string, path: string, token: string, body?: 
  * receiver back, every event arrives, signed, in log order.
  */
 describe('Webhook deliveries across a crash', () => {
-  let db: EmbeddedDatabase;
-  let dir: string;
-  let server: ChildProcess | undefined;
+  let fixture: ServerFixture;
 
   beforeAll(async () => {
-    await promisify(execFile)(
-      NODE,
-      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', join(BUILD, 'dist')],
-      { cwd: ROOT },
-    );
-    dir = mkdtempSync(join(tmpdir(), 'organigram-webhooks-'));
-    chmodSync(dir, 0o755);
-    db = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort() });
-  }, 180_000);
+    fixture = await ServerFixture.start('webhooks');
+  }, 400_000);
 
-  afterAll(async () => {
-    server?.kill('SIGKILL');
-    await db?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
-
-  async function startServer(): Promise<{ port: number; token: string; exited: Promise<unknown> }> {
-    const port = await freePort();
-    server = spawn(NODE, [join(BUILD, 'dist', 'src', 'main.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'error',
-        RATE_LIMIT_ENABLED: 'false',
-        BOOTSTRAP_TOKEN_FILE: join(dir, 'bootstrap-token'),
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-        WEBHOOK_RETRY_BASE_MS: '1000',
-        WEBHOOK_TIMEOUT_MS: '1000',
-      },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    const exited = new Promise((resolve) => server?.once('exit', resolve));
-    const file = join(dir, 'bootstrap-token');
-    const started = Date.now();
-    const written = () => (existsSync(file) ? /^ogm_[0-9A-Za-z]{36}$/.exec(readFileSync(file, 'utf8').trim())?.[0] : undefined);
-    while (!written() && Date.now() - started < 60_000) await sleep(100);
-    const token = written() ?? '';
-    expect(token).not.toBe('');
-    for (;;) {
-      const ready = await call(port, 'GET', '/health/ready', token).catch(() => undefined);
-      if (ready?.status === 200) break;
-      await sleep(100);
-    }
-    return { port, token, exited };
-  }
+  afterAll(() => fixture?.close(), 60_000);
 
   it('delivers what was pending when the process died, after a restart, in log order', async () => {
     const receiverPort = await freePort();
-    const first = await startServer();
+    const first = await fixture.startServer(ENV);
     const hook = await call(first.port, 'POST', '/api/v2/webhooks', first.token, {
       url: `http://127.0.0.1:${receiverPort}/hook`,
       events: ['person.*'],
@@ -130,12 +77,12 @@ describe('Webhook deliveries across a crash', () => {
       }
       await sleep(200);
     }
-    server?.kill('SIGKILL');
+    await fixture.crashServer();
     await first.exited;
 
     const receiver = await WebhookReceiver.start(receiverPort);
     try {
-      await startServer();
+      await fixture.startServer(ENV);
       await receiver.until((r) => new Set(r.map((x) => x.headers['webhook-id'])).size >= 3, 120_000);
       const bodies = receiver.received.map(
         (r) =>

@@ -18,6 +18,39 @@ export abstract class DomainError extends Error {
   }
 }
 
+/**
+ * The base class of one problem type: its status, slug and title, and with `retryAfterSeconds` a
+ * fixed `Retry-After` header. `class XError extends problemType(404, 'not-found', 'Not found') {}`.
+ */
+export function problemType(status: number, slug: string, title: string, options: { retryAfterSeconds?: number } = {}) {
+  return class extends DomainError {
+    readonly status = status;
+    readonly slug = slug;
+    readonly title = title;
+    override headers(): Record<string, string> {
+      return options.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(options.retryAfterSeconds) };
+    }
+  };
+}
+
+/** The base class of a problem whose `Retry-After` is known only when it is thrown. */
+function retryableProblemType(status: number, slug: string, title: string) {
+  return class extends DomainError {
+    readonly status = status;
+    readonly slug = slug;
+    readonly title = title;
+    constructor(
+      message: string,
+      readonly retryAfterSeconds: number,
+    ) {
+      super(message);
+    }
+    override headers(): Record<string, string> {
+      return { 'Retry-After': String(this.retryAfterSeconds) };
+    }
+  };
+}
+
 /** Bounds of a validation problem: `errors` entries, characters of `detail`, of a field name or message. */
 export const MAX_FIELD_ERRORS = 100;
 export const MAX_DETAIL = 2_000;
@@ -70,16 +103,9 @@ export class InvalidInputError extends DomainError {
   }
 }
 
-export class BadRequestError extends DomainError {
-  readonly status = 400;
-  readonly slug = 'bad-request';
-  readonly title = 'Bad request';
-}
+export class BadRequestError extends problemType(400, 'bad-request', 'Bad request') {}
 
-export class RelatedEntitiesError extends DomainError {
-  readonly status = 400;
-  readonly slug = 'related-entities';
-  readonly title = 'Related entities exist';
+export class RelatedEntitiesError extends problemType(400, 'related-entities', 'Related entities exist') {
   constructor(readonly related: RelatedSummary) {
     const counts = Object.entries(related.counts)
       .map(([type, n]) => `${n} ${type}`)
@@ -91,49 +117,25 @@ export class RelatedEntitiesError extends DomainError {
   }
 }
 
-export class EntityNotFoundError extends DomainError {
-  readonly status = 404;
-  readonly slug = 'not-found';
-  readonly title = 'Not found';
-}
+export class EntityNotFoundError extends problemType(404, 'not-found', 'Not found') {}
 
-export class ConflictError extends DomainError {
-  readonly status = 409;
-  readonly slug = 'conflict';
-  readonly title = 'Conflict';
-}
+export class ConflictError extends problemType(409, 'conflict', 'Conflict') {}
 
 /**
  * A conditional write whose `If-Match` (or `If-None-Match`) does not hold for the entity's current
  * ETag (contract section 10.4, RFC 9110 section 13.1): nothing was changed.
  */
-export class PreconditionFailedError extends DomainError {
-  readonly status = 412;
-  readonly slug = 'precondition-failed';
-  readonly title = 'Precondition failed';
-}
+export class PreconditionFailedError extends problemType(412, 'precondition-failed', 'Precondition failed') {}
 
 /** An `Idempotency-Key` reused with a different request (another body, route or query): 422. */
-export class IdempotencyKeyReusedError extends DomainError {
-  readonly status = 422;
-  readonly slug = 'idempotency-key-reused';
-  readonly title = 'Idempotency key reused';
-}
+export class IdempotencyKeyReusedError extends problemType(422, 'idempotency-key-reused', 'Idempotency key reused') {}
 
 /** A repeat of an `Idempotency-Key` whose first request is still running: 409, retry later. */
-export class IdempotencyKeyInProgressError extends DomainError {
-  readonly status = 409;
-  readonly slug = 'idempotency-key-in-progress';
-  readonly title = 'Idempotency key in progress';
-  override headers() {
-    return { 'Retry-After': '1' };
-  }
-}
+export class IdempotencyKeyInProgressError extends problemType(409, 'idempotency-key-in-progress', 'Idempotency key in progress', {
+  retryAfterSeconds: 1,
+}) {}
 
-export class UnauthorizedError extends DomainError {
-  readonly status = 401;
-  readonly slug = 'unauthorized';
-  readonly title = 'Unauthorized';
+export class UnauthorizedError extends problemType(401, 'unauthorized', 'Unauthorized') {
   constructor(
     message: string,
     private readonly tokenPresented: boolean,
@@ -147,49 +149,22 @@ export class UnauthorizedError extends DomainError {
   }
 }
 
-export class ForbiddenError extends DomainError {
-  readonly status = 403;
-  readonly slug = 'forbidden';
-  readonly title = 'Forbidden';
-}
+export class ForbiddenError extends problemType(403, 'forbidden', 'Forbidden') {}
 
-export class TooManyRequestsError extends DomainError {
-  readonly status = 429;
-  readonly slug = 'rate-limited';
-  readonly title = 'Too many requests';
-  constructor(private readonly retryAfterSeconds: number) {
-    super(`Rate limit exceeded; retry after ${retryAfterSeconds} seconds.`);
-  }
-  override headers() {
-    return { 'Retry-After': String(this.retryAfterSeconds) };
+export class TooManyRequestsError extends retryableProblemType(429, 'rate-limited', 'Too many requests') {
+  constructor(retryAfterSeconds: number) {
+    super(`Rate limit exceeded; retry after ${retryAfterSeconds} seconds.`, retryAfterSeconds);
   }
 }
 
-export class ServiceUnavailableError extends DomainError {
-  readonly status = 503;
-  readonly slug = 'service-unavailable';
-  readonly title = 'Service unavailable';
-  constructor(
-    message: string,
-    private readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-  override headers() {
-    return { 'Retry-After': String(this.retryAfterSeconds) };
-  }
-}
+export class ServiceUnavailableError extends retryableProblemType(503, 'service-unavailable', 'Service unavailable') {}
 
 /** A token already has TOKEN_CONCURRENCY expensive reads in flight (contract section 8). */
-export class TooManyConcurrentReadsError extends DomainError {
-  readonly status = 429;
-  readonly slug = 'too-many-concurrent-reads';
-  readonly title = 'Too many concurrent reads';
+export class TooManyConcurrentReadsError extends problemType(429, 'too-many-concurrent-reads', 'Too many concurrent reads', {
+  retryAfterSeconds: 1,
+}) {
   constructor(limit: number) {
     super(`This token already has ${limit} lists or indexes in progress; wait for one to finish, then retry.`);
-  }
-  override headers() {
-    return { 'Retry-After': '1' };
   }
 }
 
@@ -197,10 +172,7 @@ export class TooManyConcurrentReadsError extends DomainError {
  * An expensive read hit its statement timeout: the query itself costs too much, the database is
  * fine. No Retry-After: the same request would time out again.
  */
-export class QueryTooExpensiveError extends DomainError {
-  readonly status = 503;
-  readonly slug = 'query-too-expensive';
-  readonly title = 'Query too expensive';
+export class QueryTooExpensiveError extends problemType(503, 'query-too-expensive', 'Query too expensive') {
   constructor(timeoutMs: number) {
     super(
       `The query did not finish within the statement timeout (${timeoutMs} ms): narrow the filter ` +

@@ -11,8 +11,8 @@ import { SiteRole } from '../../../src/common/auth/site-roles.js';
 import { loadConfig, type AppConfig } from '../../../src/config/app-config.js';
 import { isAlive, startEmbeddedPostgres, type EmbeddedDatabase } from '../../../src/database/embedded-postgres.js';
 import { freePort } from '../../support/free-port.js';
-import { cliOrmConfig } from '../../../src/entities.js';
 import { sql } from '../../support/sql.js';
+import { adminOrm } from './admin-orm.js';
 import { TokensService } from '../../../src/tokens/tokens.service.js';
 
 /**
@@ -43,22 +43,8 @@ export class FaultEnv {
       ...env,
       DATABASE_URL: db.url,
     });
-    // The entity list too: the spec creates its token through TokensService on this ORM.
-    const base = cliOrmConfig(config, db.url);
     // A separate pool, named apart, for the spec's own SQL (terminating the app's sessions, snapshots).
-    const admin = new MikroORM({
-      ...base,
-      allowGlobalContext: true,
-      logger: () => undefined,
-      // No timeouts on the spec's own sessions: they hold locks and sleep on purpose.
-      driverOptions: {
-        ...(base.driverOptions as object),
-        application_name: 'organigram-fault-admin',
-        statement_timeout: 0,
-        lock_timeout: 0,
-        idle_in_transaction_session_timeout: 0,
-      },
-    });
+    const admin = adminOrm(db.url, 'organigram-fault-admin', config);
     await admin.migrator.up();
     const app = await createApp(config, db.url);
     // A real listening socket: supertest's per-request ephemeral listen does not hold up under load.
