@@ -314,13 +314,15 @@ export class SyncRepository {
         select ${id}, 'people', s.idx, 'email', 'appears more than once in this job (also at index ' || f.first || ')'
         from (select idx, email, min(idx) over (partition by lower(email)) as first from sync_person where job_id = ${id}) s
         cross join lateral (select s.first) f where s.idx <> s.first`,
-      // The stored start of validity with a new end (or the reverse) must still make a period.
+      // The stored start of validity with a new end (or the reverse) must still make a period (a row
+      // that gives neither keeps its stored, valid period: not joined).
       sql`insert into sync_error (job_id, section, idx, field, message)
         select ${id}, 'people', s.idx, 'validTo', 'must be after the start of validity'
         from sync_person s join person p on lower(p.email) = lower(s.email)
         cross join lateral (select case when 'validFrom' = any(s.present) then s.valid_from else p.valid_from end as f,
                                    case when 'validTo' = any(s.present) then s.valid_to else p.valid_to end as t) v
-        where s.job_id = ${id} and v.f is not null and v.t is not null and v.t <= v.f`,
+        where s.job_id = ${id} and ('validFrom' = any(s.present) or 'validTo' = any(s.present))
+          and v.f is not null and v.t is not null and v.t <= v.f`,
       sql`insert into sync_error (job_id, section, idx, field, message)
         select ${id}, 'org_units', s.idx, 'code', 'appears more than once in this job (also at index ' || s.first || ')'
         from (select idx, min(idx) over (partition by code) as first from sync_unit where job_id = ${id}) s where s.idx <> s.first`,
@@ -358,20 +360,25 @@ export class SyncRepository {
 
   // ---- plan: resolve keys, decide each staged row's operation, write the changes (under the locks)
 
-  /** People of idx in [lo, hi): create (new email), update (a given field differs) or unchanged. */
-  async planPeople(id: string, lo: number, hi: number): Promise<void> {
+  /**
+   * The people of the job: create (a new email), update (a given field differs) or unchanged. Only
+   * the rows that change are written (a re-sync of 100,000 with 1% changed rewrites 1,000 staged
+   * rows, not 100,000): an unchanged row keeps `op` and `target_id` null. Each statement covers
+   * the whole job: one join of the staged rows with person, not one per chunk.
+   */
+  async planPeople(id: string): Promise<void> {
     await this.run(sql`
-      update sync_person t set target_id = x.pid, op = x.op
+      update sync_person t set target_id = x.pid, op = 'update'
       from (
-        select s.idx, p.id as pid, case when ${sql.raw(PERSON_CHANGED)} = '{}' then 'unchanged' else 'update' end as op
+        select s.idx, p.id as pid
         from sync_person s join person p on lower(p.email) = lower(s.email)
           cross join lateral (select ${sql.raw(PERSON_NEW_SELECT)}) n
-        where s.job_id = ${id} and s.idx >= ${lo} and s.idx < ${hi}
+        where s.job_id = ${id} and ${sql.raw(PERSON_CHANGED)} <> '{}'
       ) x
       where t.job_id = ${id} and t.idx = x.idx`);
     await this.run(sql`
-      update sync_person set target_id = gen_random_uuid(), op = 'create'
-      where job_id = ${id} and idx >= ${lo} and idx < ${hi} and target_id is null`);
+      update sync_person t set target_id = gen_random_uuid(), op = 'create'
+      where t.job_id = ${id} and not exists (select 1 from person p where lower(p.email) = lower(t.email))`);
     await this.run(sql`
       insert into sync_change (job_id, entity, key, op, changed, before, after)
       select ${id}, 'person', s.email, s.op,
@@ -382,7 +389,7 @@ export class SyncRepository {
         ${sql.raw(personJson('n', 's.target_id'))}
       from sync_person s left join person p on p.id = s.target_id
         cross join lateral (select ${sql.raw(PERSON_NEW_SELECT)}) n
-      where s.job_id = ${id} and s.idx >= ${lo} and s.idx < ${hi} and s.op in ('create', 'update')
+      where s.job_id = ${id} and s.op in ('create', 'update')
       order by s.idx`);
   }
 
@@ -483,13 +490,21 @@ export class SyncRepository {
       order by o.id`);
   }
 
+  /** How many changes of `entity` with `op` the plan holds. */
+  async countPlanned(id: string, entity: string, op: string): Promise<number> {
+    const [row] = await this.run(
+      sql<{ n: number }>`select count(*)::int as n from sync_change where job_id = ${id} and entity = ${entity} and op = ${op}`,
+    );
+    return row.n;
+  }
+
   async planCounts(id: string): Promise<{ create: number; update: number; historicize: number; unchanged: number }> {
     const [row] = await this.run(sql<{ create: number; update: number; historicize: number; unchanged: number }>`
       select
         (select count(*)::int from sync_change where job_id = ${id} and op = 'create') as "create",
         (select count(*)::int from sync_change where job_id = ${id} and op = 'update') as "update",
         (select count(*)::int from sync_change where job_id = ${id} and op = 'historicize') as historicize,
-        (select count(*)::int from sync_person where job_id = ${id} and op = 'unchanged')
+        (select count(*)::int from sync_person where job_id = ${id} and op is null)
           + (select count(*)::int from sync_unit where job_id = ${id} and op = 'unchanged')
           + (select count(*)::int from sync_role where job_id = ${id} and op = 'unchanged')
           + (select count(*)::int from sync_assignment where job_id = ${id} and op = 'unchanged') as unchanged`);
@@ -498,13 +513,18 @@ export class SyncRepository {
 
   // ---- apply: set-based writes from the staged, planned rows
 
-  async applyPeople(id: string, at: Date, lo: number, hi: number): Promise<void> {
+  /** The new people of idx in [lo, hi) (chunks: progress steps). */
+  async insertPeople(id: string, at: Date, lo: number, hi: number): Promise<void> {
     await this.run(sql`
       insert into person (id, email, first_name, last_name, display_name, external_id, organization, business, department, group_name, team,
         valid_from, valid_to, created_at, updated_at)
       select target_id, email, first_name, last_name, display_name, external_id, organization, business, department, group_name, team,
         valid_from, valid_to, ${at}, ${at}
       from sync_person where job_id = ${id} and op = 'create' and idx >= ${lo} and idx < ${hi}`);
+  }
+
+  /** The people that differ, in one statement (they are few in a re-sync). */
+  async updatePeople(id: string, at: Date): Promise<void> {
     const assignments = PERSON_FIELDS.map(
       ([api, column]) =>
         `${column} = ${personNew(
@@ -516,7 +536,7 @@ export class SyncRepository {
     await this.run(sql`
       update person p set ${sql.raw(assignments)}, updated_at = ${at}
       from sync_person s
-      where s.job_id = ${id} and s.op = 'update' and s.idx >= ${lo} and s.idx < ${hi} and p.id = s.target_id`);
+      where s.job_id = ${id} and s.op = 'update' and p.id = s.target_id`);
   }
 
   /** Historicizes what the plan lists (snapshot): people and assignments. */

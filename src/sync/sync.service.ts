@@ -30,7 +30,7 @@ import { SyncRepository, type SyncErrorRow, type SyncJobRow } from './sync.repos
 /** The pg-boss queue of sync jobs, and where pg-boss puts a job that failed every attempt. */
 export const SYNC_QUEUE = 'sync-jobs';
 export const SYNC_DEAD_QUEUE = 'sync-jobs-dead';
-/** Rows staged per multi-row insert, and people planned and applied per step (progress steps). */
+/** Rows staged per multi-row insert, and new people inserted per step (progress steps). */
 const STAGE_BATCH = 2_000;
 const APPLY_CHUNK = 25_000;
 /** Errors kept per job (the summary counts every invalid row), and shown by the status route. */
@@ -235,8 +235,11 @@ export class SyncService {
   async run(id: string): Promise<void> {
     const job = await this.repository.claim(id);
     if (!job) return;
+    const phases = new PhaseTimer();
     try {
-      await writeContext.run({ actor: job.actor, requestId: job.id }, () => inTransaction(this.em, () => this.plan(job)));
+      await writeContext.run({ actor: job.actor, requestId: job.id }, () => inTransaction(this.em, () => this.plan(job, phases)));
+      phases.mark('commit');
+      this.logger.log(`sync job ${id}: ${String(phases)}`);
     } catch (error) {
       // The database is away: the job stays running, pg-boss retries it (and nothing was applied).
       if (isDatabaseUnavailable(error)) throw error;
@@ -278,7 +281,7 @@ export class SyncService {
     });
   }
 
-  private async plan(job: SyncJobRow): Promise<void> {
+  private async plan(job: SyncJobRow, phases: PhaseTimer): Promise<void> {
     const id = job.id;
     if (!(await this.repository.tryLockJob(id))) return;
     const status = await this.repository.status(id);
@@ -291,29 +294,31 @@ export class SyncService {
       return;
     }
     await this.repository.analyzeStaging();
+    phases.mark('analyze');
     const side = new SyncRepository(this.em.fork());
     const total = job.progress_total;
     if (!job.dry_run) await this.repository.lockTables();
+    phases.mark('lock');
     const at = new Date();
     await this.repository.referentialErrors(id, job.project_id, at);
     const refused = await this.repository.countInvalidRows(id);
+    phases.mark('check');
     if (refused > 0) {
       await this.repository.finish(id, 'failed', { invalid: refused });
       return;
     }
     const snapshot = job.mode === 'snapshot';
     const people = await this.repository.maxIndex(id);
-    let done = 0;
-    for (let lo = 0; lo < people; lo += APPLY_CHUNK) {
-      await this.repository.planPeople(id, lo, lo + APPLY_CHUNK);
-      done = Math.min(lo + APPLY_CHUNK, people);
-      await side.setProgress(id, Math.floor(done / 2));
-    }
+    await this.repository.planPeople(id);
+    await side.setProgress(id, Math.floor(people / 2));
+    phases.mark('plan people');
     if (snapshot && job.sections.includes('people')) await this.repository.planPeopleSnapshot(id, at);
+    phases.mark('plan snapshot');
     await this.repository.planCoded(id, 'role', job.project_id);
     await this.repository.planCoded(id, 'unit', job.project_id);
     await this.repository.planAssignments(id, job.project_id, at, snapshot && job.sections.includes('org_persons'));
     const counts = await this.repository.planCounts(id);
+    phases.mark('plan the rest');
     const changes = counts.create + counts.update + counts.historicize;
     if (changes > job.max_changes) {
       await this.repository.finish(id, 'aborted', counts, [
@@ -331,16 +336,36 @@ export class SyncService {
       return;
     }
     await side.setProgress(id, Math.floor(total / 2));
-    for (let lo = 0; lo < people; lo += APPLY_CHUNK) {
-      await this.repository.applyPeople(id, at, lo, lo + APPLY_CHUNK);
+    // A re-sync creates few people or none: no pass over the staged rows then.
+    const creates = await this.repository.countPlanned(id, 'person', 'create');
+    for (let lo = 0; creates > 0 && lo < people; lo += APPLY_CHUNK) {
+      await this.repository.insertPeople(id, at, lo, lo + APPLY_CHUNK);
       await side.setProgress(id, Math.floor(total / 2 + Math.min(lo + APPLY_CHUNK, people) / 2));
     }
+    await this.repository.updatePeople(id, at);
+    phases.mark('apply people');
     await this.repository.applyRoles(id, job.project_id, at);
     const cyclic = await this.repository.applyUnits(id, job.project_id, at);
     if (cyclic > 0) throw new CycleError();
     await this.repository.applyAssignments(id, at);
     await this.repository.applyHistoricize(id, at);
+    phases.mark('apply the rest');
     await this.repository.finish(id, 'succeeded', counts);
+    phases.mark('finish');
+  }
+}
+
+/** Durations of a job's phases, for its log line (where the time of a slow job went). */
+class PhaseTimer {
+  private last = performance.now();
+  private readonly phases: string[] = [];
+  mark(name: string): void {
+    const now = performance.now();
+    this.phases.push(`${name} ${Math.round(now - this.last)} ms`);
+    this.last = now;
+  }
+  toString(): string {
+    return this.phases.join(', ');
   }
 }
 
