@@ -273,7 +273,8 @@ describe('Migration CLI (npm run migration:up)', () => {
   afterAll(() => t.close());
 
   it('applies every migration to a fresh database, also with DB_MIGRATE_ON_START=false, then finds none pending', async () => {
-    const name = `organigram_migrate_w${process.env.JEST_WORKER_ID ?? '1'}`;
+    // Named after this worker's own database: runs of other checkouts on the same server never share it.
+    const name = `${new URL(t.url).pathname.slice(1)}_migrate`;
     await t.sql(`drop database if exists "${name}"`);
     await t.sql(`create database "${name}"`);
     const url = new URL(t.url);
