@@ -203,6 +203,7 @@ const personFields: Record<string, fc.Arbitrary<FuzzJson>> = {
   ...Object.fromEntries([...PERSON_TEXT_FIELDS, ...PERSON_ALIASES].map((f) => [f, fc.oneof(text, fc.constant(null))])),
   validFrom: dateValue,
   validTo: dateValue,
+  managerEmail: fc.oneof(emailString(SEED_EMAILS), fc.constant(null)),
 };
 
 const validPerson: fc.Arbitrary<FuzzJson> = fc
@@ -230,6 +231,7 @@ const validPersonUpdate: fc.Arbitrary<FuzzJson> = fc
       lastName: nonBlank,
       team: fc.oneof(nonBlank, fc.constant(null)),
       validTo: fc.constantFrom<FuzzJson>(null, '2999-01-01T00:00:00Z', ...EXTREME_TO),
+      managerEmail: fc.oneof(fc.constantFrom<FuzzJson>(...SEED_EMAILS), fc.constant(null)),
     },
     { requiredKeys: [] },
   )

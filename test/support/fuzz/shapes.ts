@@ -19,6 +19,8 @@ const PERSON: Record<string, FieldType> = {
   department: 'string?',
   group: 'string?',
   team: 'string?',
+  managerId: 'uuid?',
+  managerEmail: 'string?',
   validFrom: 'date?',
   validTo: 'date?',
   active: 'boolean',

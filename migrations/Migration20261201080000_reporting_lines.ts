@@ -1,0 +1,126 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Reporting lines (contract section 11; docs/decisions.md, "Reporting lines"):
+ * - person.manager_id: another person, `on delete restrict` (a forced delete of a manager clears
+ *   the reports' manager_id itself, in the same transaction, so each report gets its own change
+ *   event); a CHECK that nobody manages themselves; an index for the reports of a manager.
+ * - The last line against loops, as for the unit tree: every change of manager_id (and every insert
+ *   with one) takes one
+ *   transaction-scoped advisory lock, so changes are serialized and the walk up the chain (a fresh
+ *   snapshot per statement in a volatile function) sees the changes committed before it. Two
+ *   opposite concurrent changes therefore cannot both pass.
+ * - The change log's person document (contract 10.1: "person as in section 3") gains managerId and
+ *   managerEmail; the function of Migration20261201050000 is replaced with the same body and the two
+ *   fields (a migration is never edited in place).
+ */
+const PERSON_FIELDS: [string, string][] = [
+  ['id', 'r.id'],
+  ['email', 'r.email'],
+  ['firstName', 'r.first_name'],
+  ['lastName', 'r.last_name'],
+  ['displayName', 'r.display_name'],
+  ['externalId', 'r.external_id'],
+  ['organization', 'r.organization'],
+  ['business', 'r.business'],
+  ['department', 'r.department'],
+  ['group', 'r.group_name'],
+  ['team', 'r.team'],
+  ['managerId', 'r.manager_id'],
+  // The manager's email as of the write (a manager deleted in the same statement has none).
+  ['managerEmail', '(select m.email from person m where m.id = r.manager_id)'],
+  ['validFrom', 'change_iso(r.valid_from)'],
+  ['validTo', 'change_iso(r.valid_to)'],
+  ['createdAt', 'change_iso(r.created_at)'],
+  ['updatedAt', 'change_iso(r.updated_at)'],
+];
+
+function personLogFunction(fields: [string, string][]): string {
+  const doc = (alias: string) => `jsonb_build_object(${fields.map(([k, e]) => `'${k}', ${e.replace(/\br\./g, `${alias}.`)}`).join(', ')})`;
+  const names = (list: string[]) => `array[${list.map((k) => `'${k}'`).join(', ')}]::text[]`;
+  const all = names(fields.map(([k]) => k));
+  const compared = names(fields.map(([k]) => k).filter((k) => k !== 'createdAt' && k !== 'updatedAt'));
+  const actor = `coalesce(nullif(current_setting('organigram.actor', true), '')::jsonb, '{"token_id": null, "token_name": null, "role": null}'::jsonb)`;
+  const requestId = `nullif(current_setting('organigram.request_id', true), '')`;
+  const columns = 'xid, actor, request_id, entity, entity_id, op, changed, before, after';
+  return `
+    create or replace function change_log_person() returns trigger language plpgsql as $fn$
+    declare
+      appended bigint;
+    begin
+      if tg_op = 'INSERT' then
+        insert into change_event (${columns})
+        select pg_current_xact_id(), ${actor}, ${requestId}, 'person', n.id, 'create', ${all}, null, ${doc('n')}
+        from new_rows n;
+      elsif tg_op = 'DELETE' then
+        insert into change_event (${columns})
+        select pg_current_xact_id(), ${actor}, ${requestId}, 'person', o.id, 'delete', ${all}, ${doc('o')}, null
+        from old_rows o;
+      else
+        with d as materialized (
+          select n.id, ${doc('o')} as b, ${doc('n')} as a
+          from old_rows o join new_rows n on n.id = o.id
+        ), c as materialized (
+          select d.id, d.b, d.a, array(
+            select k from unnest(${compared}) with ordinality as u(k, i)
+            where d.a -> k is distinct from d.b -> k order by i
+          ) as changed
+          from d
+        )
+        insert into change_event (${columns})
+        select pg_current_xact_id(), ${actor}, ${requestId}, 'person', c.id,
+               case when c.changed = array['validTo']::text[] and c.a ->> 'validTo' is not null then 'historicize' else 'update' end,
+               c.changed, c.b, c.a
+        from c
+        where cardinality(c.changed) > 0;
+      end if;
+      get diagnostics appended = row_count;
+      if appended > 0 then
+        insert into change_tx (xid) values (pg_current_xact_id()) on conflict do nothing;
+      end if;
+      return null;
+    end $fn$`;
+}
+
+export class Migration20261201080000_reporting_lines extends Migration {
+  override up(): void {
+    this.addSql('alter table person add column manager_id uuid');
+    this.addSql('alter table person add constraint person_manager_fkey foreign key (manager_id) references person (id) on delete restrict');
+    this.addSql('alter table person add constraint person_manager_not_self check (manager_id <> id)');
+    this.addSql('create index person_manager_idx on person (manager_id) where manager_id is not null');
+    this.addSql(`
+      create function person_prevent_manager_cycle() returns trigger language plpgsql as $$
+      begin
+        perform pg_advisory_xact_lock(4242003);
+        if exists (
+          with recursive chain(id, manager_id) as (
+            select id, manager_id from person where id = new.manager_id
+            union
+            select p.id, p.manager_id from person p join chain c on p.id = c.manager_id
+          )
+          select 1 from chain where id = new.id
+        ) then
+          raise exception 'making % the manager of % would create a cycle', new.manager_id, new.id
+            using errcode = 'check_violation', constraint = 'person_manager_no_cycle';
+        end if;
+        return new;
+      end $$`);
+    this.addSql(`
+      create trigger person_prevent_manager_cycle before update of manager_id on person
+        for each row when (new.manager_id is not null and new.manager_id is distinct from old.manager_id)
+        execute function person_prevent_manager_cycle()`);
+    // Inserts too: a set-based insert (bulk sync) could otherwise bring in people managing each other.
+    this.addSql(`
+      create trigger person_prevent_manager_cycle_insert before insert on person
+        for each row when (new.manager_id is not null) execute function person_prevent_manager_cycle()`);
+    this.addSql(personLogFunction(PERSON_FIELDS));
+  }
+
+  override down(): void {
+    this.addSql(personLogFunction(PERSON_FIELDS.filter(([k]) => k !== 'managerId' && k !== 'managerEmail')));
+    this.addSql('drop trigger if exists person_prevent_manager_cycle_insert on person');
+    this.addSql('drop trigger if exists person_prevent_manager_cycle on person');
+    this.addSql('drop function if exists person_prevent_manager_cycle()');
+    this.addSql('alter table person drop column if exists manager_id');
+  }
+}
