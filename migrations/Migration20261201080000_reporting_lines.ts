@@ -10,6 +10,12 @@ import { Migration } from '@mikro-orm/migrations';
  *   transaction-scoped advisory lock, so changes are serialized and the walk up the chain (a fresh
  *   snapshot per statement in a volatile function) sees the changes committed before it. Two
  *   opposite concurrent changes therefore cannot both pass.
+ * - reporting_line, a closure table (docs/decisions.md, "Reporting lines: a closure table, measured"):
+ *   one row per (manager at any level, report, depth), plus (person, person, 0) for everyone, kept
+ *   by statement-level triggers on person: an insert adds the new people's rows, a change of
+ *   manager_id rebuilds the lines of the moved people and everyone below them, walking manager_id
+ *   up (so a statement that sets several managers at once, in any order, ends right). Reports at
+ *   every depth of a manager are then one index range instead of a walk over 100,000 people.
  * - The change log's person document (contract 10.1: "person as in section 3") gains managerId and
  *   managerEmail; the function of Migration20261201050000 is replaced with the same body and the two
  *   fields (a migration is never edited in place).
@@ -34,6 +40,14 @@ const PERSON_FIELDS: [string, string][] = [
   ['createdAt', 'change_iso(r.created_at)'],
   ['updatedAt', 'change_iso(r.updated_at)'],
 ];
+
+/** `select ancestor_id, person_id, depth` of every manager above the people of `start` (rows: person, its manager, 1). */
+const WALK_UP = (start: string) => `with recursive up(person_id, ancestor_id, depth) as (
+          ${start}
+          union all
+          select u.person_id, p.manager_id, u.depth + 1 from up u join person p on p.id = u.ancestor_id where p.manager_id is not null
+        )
+        select ancestor_id, person_id, depth from up`;
 
 function personLogFunction(fields: [string, string][]): string {
   const doc = (alias: string) => `jsonb_build_object(${fields.map(([k, e]) => `'${k}', ${e.replace(/\br\./g, `${alias}.`)}`).join(', ')})`;
@@ -114,9 +128,59 @@ export class Migration20261201080000_reporting_lines extends Migration {
       create trigger person_prevent_manager_cycle_insert before insert on person
         for each row when (new.manager_id is not null) execute function person_prevent_manager_cycle()`);
     this.addSql(personLogFunction(PERSON_FIELDS));
+
+    this.addSql(`
+      create table reporting_line (
+        ancestor_id uuid not null references person (id) on delete cascade,
+        person_id uuid not null references person (id) on delete cascade,
+        depth int not null check (depth >= 0),
+        primary key (ancestor_id, person_id),
+        constraint reporting_line_self check ((depth = 0) = (ancestor_id = person_id))
+      )`);
+    // Reports of a manager down to a depth (counts, index-only), and the lines of a person (moves, deletes).
+    this.addSql('create index reporting_line_depth_idx on reporting_line (ancestor_id, depth)');
+    this.addSql('create index reporting_line_person_idx on reporting_line (person_id, depth)');
+    this.addSql('insert into reporting_line (ancestor_id, person_id, depth) select id, id, 0 from person');
+    this.addSql(`
+      create function reporting_line_after_insert() returns trigger language plpgsql as $$
+      begin
+        insert into reporting_line (ancestor_id, person_id, depth) select n.id, n.id, 0 from new_rows n;
+        insert into reporting_line (ancestor_id, person_id, depth)
+        ${WALK_UP('select n.id, n.manager_id, 1 from new_rows n where n.manager_id is not null')};
+        return null;
+      end $$`);
+    this.addSql(`
+      create function reporting_line_after_update() returns trigger language plpgsql as $$
+      declare
+        affected uuid[];
+      begin
+        -- Everyone at or below a person whose manager changed (the lines below a moved person are
+        -- still those of before: a person moved with its subtree is found through its own row).
+        select array_agg(distinct l.person_id) into affected
+          from new_rows n join old_rows o on o.id = n.id join reporting_line l on l.ancestor_id = n.id
+         where n.manager_id is distinct from o.manager_id;
+        if affected is null then
+          return null;
+        end if;
+        delete from reporting_line l using unnest(affected) a(id) where l.person_id = a.id and l.depth > 0;
+        insert into reporting_line (ancestor_id, person_id, depth)
+        ${WALK_UP('select p.id, p.manager_id, 1 from person p join unnest(affected) a(id) on p.id = a.id where p.manager_id is not null')};
+        return null;
+      end $$`);
+    this.addSql(`
+      create trigger person_reporting_line_insert after insert on person referencing new table as new_rows
+        for each statement execute function reporting_line_after_insert()`);
+    this.addSql(`
+      create trigger person_reporting_line_update after update on person referencing old table as old_rows new table as new_rows
+        for each statement execute function reporting_line_after_update()`);
   }
 
   override down(): void {
+    this.addSql('drop trigger if exists person_reporting_line_update on person');
+    this.addSql('drop trigger if exists person_reporting_line_insert on person');
+    this.addSql('drop function if exists reporting_line_after_update()');
+    this.addSql('drop function if exists reporting_line_after_insert()');
+    this.addSql('drop table if exists reporting_line');
     this.addSql(personLogFunction(PERSON_FIELDS.filter(([k]) => k !== 'managerId' && k !== 'managerEmail')));
     this.addSql('drop trigger if exists person_prevent_manager_cycle_insert on person');
     this.addSql('drop trigger if exists person_prevent_manager_cycle on person');

@@ -1,3 +1,5 @@
+import { PeopleService } from '../../src/people/people.service.js';
+import { InvalidInputError, EntityNotFoundError } from '../../src/common/errors/domain-errors.js';
 import { drain, truncateChangeLog } from '../support/changes.js';
 import { bearer, createTestApp, ISO, problem, UUID, type TestApp } from '../support/test-app.js';
 
@@ -369,6 +371,92 @@ describe('Reporting lines', () => {
       const { alice } = await tree();
       expect((await t.http().delete(`${PEOPLE}/alice.a@example.com?historicize=true`).set(writer)).status).toBe(204);
       expect(await t.sql('select count(*)::int as n from person where manager_id = ?', [alice.id])).toEqual([{ n: 2 }]);
+    });
+  });
+
+  describe('PeopleService.setManager (the seam for other front ends, such as SCIM)', () => {
+    it('sets and clears a manager by ids with the same rules: unknown manager, loops, unknown person', async () => {
+      const { boss, alice, erin } = await tree();
+      const service = t.app.get(PeopleService);
+      await service.setManager(erin.id, boss.id);
+      expect(await managerOf(erin.id)).toBe(boss.id);
+      await expect(service.setManager(boss.id, alice.id, 'manager')).rejects.toEqual(
+        new InvalidInputError([{ field: 'manager', message: 'would create a cycle' }]),
+      );
+      await expect(service.setManager(boss.id, boss.id)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(service.setManager(boss.id, '0b8f1f5e-2c1d-4a55-9a3e-5d9f3e1c2b10')).rejects.toEqual(
+        new InvalidInputError([{ field: 'managerId', message: 'no person with this id' }]),
+      );
+      await expect(service.setManager('0b8f1f5e-2c1d-4a55-9a3e-5d9f3e1c2b10', null)).rejects.toBeInstanceOf(EntityNotFoundError);
+      await service.setManager(erin.id, null);
+      expect(await managerOf(erin.id)).toBeNull();
+      expect(await managerOf(boss.id)).toBeNull();
+    });
+  });
+
+  describe('the closure table reporting_line', () => {
+    /** reporting_line as it must be: every (manager at any level, report, depth) by walking manager_id, plus (p, p, 0). */
+    const drift = () =>
+      t.sql<{ n: number }>(
+        `with recursive up(person_id, ancestor_id, depth) as (
+           select id, id, 0 from person
+           union all
+           select u.person_id, p.manager_id, u.depth + 1 from up u join person p on p.id = u.ancestor_id where p.manager_id is not null)
+         select count(*)::int as n from (
+           (select ancestor_id, person_id, depth from up except all select ancestor_id, person_id, depth from reporting_line)
+           union all
+           (select ancestor_id, person_id, depth from reporting_line except all select ancestor_id, person_id, depth from up)) d`,
+      );
+
+    it('stays equal to the walk up manager_id through moves of whole subtrees, clears and deletes', async () => {
+      const { boss, alice, bob, dave, frank } = await tree();
+      expect(await drift()).toEqual([{ n: 0 }]);
+      expect(await t.sql('select count(*)::int as n from reporting_line where ancestor_id = ? and depth > 0', [boss.id])).toEqual([
+        { n: 6 },
+      ]);
+      // alice's subtree (carol, dave, erin) moves under frank, then dave's under bob, then bob loses his manager.
+      expect((await put(alice.email, { managerEmail: frank.email })).status).toBe(200);
+      expect(await drift()).toEqual([{ n: 0 }]);
+      expect((await put(dave.email, { managerEmail: bob.email })).status).toBe(200);
+      expect(await drift()).toEqual([{ n: 0 }]);
+      expect((await put(bob.email, { managerEmail: null })).status).toBe(200);
+      expect(await drift()).toEqual([{ n: 0 }]);
+      const reports = await t.http().get(`${PEOPLE}/${bob.email}/reports?depth=all&sort=firstName`).set(viewer);
+      expect(names(reports.body)).toEqual(['alice:2', 'carol:3', 'dave:1', 'erin:2', 'frank:1']);
+      expect((await t.http().delete(`${PEOPLE}/${frank.email}?force=true`).set(admin)).status).toBe(204);
+      expect(await drift()).toEqual([{ n: 0 }]);
+      expect(await t.sql('select count(*)::int as n from reporting_line where ? in (ancestor_id, person_id)', [frank.id])).toEqual([
+        { n: 0 },
+      ]);
+    });
+
+    it('stays right for set-based statements that set several managers at once, in any order', async () => {
+      const ids = Array.from({ length: 6 }, (_, i) => `0b8f1f5e-2c1d-4a55-9a3e-5d9f3e1c2b1${i}`);
+      // One insert where people name managers inserted by the same statement, after them.
+      await t.sql(
+        `insert into person (id, email, first_name, last_name, manager_id) values
+           (?, 'b5@example.com', 'B', '5', ?), (?, 'b4@example.com', 'B', '4', ?), (?, 'b3@example.com', 'B', '3', ?),
+           (?, 'b2@example.com', 'B', '2', ?), (?, 'b1@example.com', 'B', '1', ?), (?, 'b0@example.com', 'B', '0', null)`,
+        [ids[5], ids[4], ids[4], ids[3], ids[3], ids[2], ids[2], ids[1], ids[1], ids[0], ids[0]],
+      );
+      expect(await drift()).toEqual([{ n: 0 }]);
+      // One update moving two nested subtrees: 2 (with 3, 4, 5) under 0, and 4 (with 5) under 1.
+      await t.sql('update person set manager_id = case when id = ? then ?::uuid else ?::uuid end where id in (?, ?)', [
+        ids[2],
+        ids[0],
+        ids[1],
+        ids[2],
+        ids[4],
+      ]);
+      expect(await drift()).toEqual([{ n: 0 }]);
+      const reports = await t.http().get(`${PEOPLE}/b0@example.com/reports?depth=all&sort=email`).set(viewer);
+      expect(reports.body.data.map((p: { email: string; depth: number }) => `${p.email}:${p.depth}`)).toEqual([
+        'b1@example.com:1',
+        'b2@example.com:1',
+        'b3@example.com:2',
+        'b4@example.com:2',
+        'b5@example.com:3',
+      ]);
     });
   });
 
