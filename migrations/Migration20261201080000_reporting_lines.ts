@@ -137,9 +137,10 @@ export class Migration20261201080000_reporting_lines extends Migration {
         primary key (ancestor_id, person_id),
         constraint reporting_line_self check ((depth = 0) = (ancestor_id = person_id))
       )`);
-    // Reports of a manager down to a depth (counts, index-only), and the lines of a person (moves, deletes).
+    // Reports of a manager down to a depth (counts, index-only), and the lines of a person (moves, deletes;
+    // without depth, so that a probe for one (manager, person) pair takes the primary key).
     this.addSql('create index reporting_line_depth_idx on reporting_line (ancestor_id, depth)');
-    this.addSql('create index reporting_line_person_idx on reporting_line (person_id, depth)');
+    this.addSql('create index reporting_line_person_idx on reporting_line (person_id)');
     this.addSql('insert into reporting_line (ancestor_id, person_id, depth) select id, id, 0 from person');
     this.addSql(`
       create function reporting_line_after_insert() returns trigger language plpgsql as $$
@@ -152,13 +153,21 @@ export class Migration20261201080000_reporting_lines extends Migration {
     this.addSql(`
       create function reporting_line_after_update() returns trigger language plpgsql as $$
       declare
+        moved uuid[];
         affected uuid[];
       begin
+        -- Two steps, each a join the planner hashes: transition tables have no statistics, and a
+        -- nested loop over them rescans a spilled tuple store for every row (quadratic on 100,000 rows).
+        select array_agg(n.id) into moved
+          from new_rows n join old_rows o on o.id = n.id
+         where n.manager_id is distinct from o.manager_id;
+        if moved is null then
+          return null;
+        end if;
         -- Everyone at or below a person whose manager changed (the lines below a moved person are
         -- still those of before: a person moved with its subtree is found through its own row).
         select array_agg(distinct l.person_id) into affected
-          from new_rows n join old_rows o on o.id = n.id join reporting_line l on l.ancestor_id = n.id
-         where n.manager_id is distinct from o.manager_id;
+          from unnest(moved) m(id) join reporting_line l on l.ancestor_id = m.id;
         if affected is null then
           return null;
         end if;

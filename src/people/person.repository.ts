@@ -75,6 +75,9 @@ function orderOf(sort: SortTerm<PersonSortField>[]): string {
   return [...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`), 'id asc'].join(', ');
 }
 
+/** Reports of a manager up to which the inactive ones are found by joining them all to their people (see reports). */
+const SMALL_RANGE = 5000;
+
 /** How deep the walk up a manager chain goes at most (loops are refused on write; this only bounds the answer). */
 export const MAX_MANAGER_CHAIN = 1000;
 
@@ -220,13 +223,19 @@ export class PersonRepository {
         ? sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth >= 1`
         : sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth between 1 and ${options.maxDepth}`;
     const inRange = sql`(select count(*) from reporting_line l where ${depth('l')})`;
+    // The inactive reports, counted from whichever side is smaller: a small range is joined to its
+    // people; a large one (the top of the tree) probes the few inactive people against it instead.
+    // CASE evaluates only the branch it takes.
     const total = options.history
       ? inRange
-      : sql`${inRange} - (select count(*) from (
-            select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= ${options.at}
-            union
-            select pe.id from person pe where pe.valid_from is not null and pe.valid_from > ${options.at}
-          ) i join reporting_line l on l.person_id = i.id and ${depth('l')})`;
+      : sql`(select r.n - case when r.n <= ${SMALL_RANGE}
+            then (select count(*) from reporting_line l join person p on p.id = l.person_id where ${depth('l')} and not (${activeAt('p', options.at)}))
+            else (select count(*) from (
+              select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= ${options.at}
+              union
+              select pe.id from person pe where pe.valid_from is not null and pe.valid_from > ${options.at}
+            ) i join reporting_line l on l.person_id = i.id and ${depth('l')}) end
+          from (select ${inRange} as n) r)`;
     return countedPage<PersonInLineDto>(
       (stmt) => rows(this.em, stmt),
       {
