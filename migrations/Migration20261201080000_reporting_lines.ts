@@ -6,11 +6,11 @@ import { Migration } from '@mikro-orm/migrations';
  *   the reports' manager_id itself, in the same transaction, so each report gets its own change
  *   event); a CHECK that nobody manages themselves; an index for the reports of a manager.
  * - The last line against loops, as for the unit tree: every change of manager_id (and every insert
- *   with one) takes one
- *   transaction-scoped advisory lock, so changes are serialized and the walk up the chain (a fresh
- *   snapshot per statement in a volatile function) sees the changes committed before it. Two
- *   opposite concurrent changes therefore cannot both pass.
- * - reporting_line, a closure table (docs/decisions.md, "Reporting lines: a closure table, measured"):
+ *   with one) takes one transaction-scoped advisory lock (4242003, also taken by the service before
+ *   its row locks, and by the closure trigger below for clearing changes), so changes are serialized
+ *   and the walk up the chain (a fresh snapshot per statement in a volatile function) sees the
+ *   changes committed before it. Two opposite concurrent changes therefore cannot both pass.
+ * - reporting_line, a closure table (docs/decisions.md, "Reports of every level: a closure table, measured"):
  *   one row per (manager at any level, report, depth), plus (person, person, 0) for everyone, kept
  *   by statement-level triggers on person: an insert adds the new people's rows, a change of
  *   manager_id rebuilds the lines of the moved people and everyone below them, walking manager_id
@@ -164,6 +164,9 @@ export class Migration20261201080000_reporting_lines extends Migration {
         if moved is null then
           return null;
         end if;
+        -- Every change of reporting lines is serialized (clearing ones too), so two rebuilds never
+        -- interleave; the statements below see everything committed before.
+        perform pg_advisory_xact_lock(4242003);
         -- Everyone at or below a person whose manager changed (the lines below a moved person are
         -- still those of before: a person moved with its subtree is found through its own row).
         select array_agg(distinct l.person_id) into affected

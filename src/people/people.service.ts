@@ -100,7 +100,7 @@ export class PeopleService {
    */
   async setManager(personId: string, managerId: string | null, field = 'managerId'): Promise<void> {
     await inTransaction(this.em, async () => {
-      if (managerId !== null) await this.people.lockReportingLines();
+      await this.people.lockReportingLines();
       const person = await lockForWrite(this.em, PersonSchema, personId, undefined, 'person');
       if (!person) throw new EntityNotFoundError(`No person with id ${personId}.`);
       if (managerId !== null) {
@@ -155,8 +155,8 @@ export class PeopleService {
    */
   async update(email: string, dto: UpdatePersonDto, preconditions?: Preconditions): Promise<Tagged<PersonDto>> {
     return inTransaction(this.em, async () => {
-      // A new manager: the reporting-lines lock first, then the row lock (see lockReportingLines).
-      if (typeof dto.managerEmail === 'string') await this.people.lockReportingLines();
+      // A manager change: the reporting-lines lock first, then the row lock (see lockReportingLines).
+      if (dto.managerEmail !== undefined) await this.people.lockReportingLines();
       const person = await this.findForWrite(email, preconditions);
       return this.applyUpdate(person, dto);
     });
@@ -205,7 +205,12 @@ export class PeopleService {
     await deleteWithRules(
       this.em,
       {
-        lock: () => this.people.lock(person.id),
+        // The reporting-lines lock before the row lock, as every manager change takes them: a forced
+        // delete clears the manager of the direct reports.
+        lock: async () => {
+          await this.people.lockReportingLines();
+          return this.people.lock(person.id);
+        },
         check: async () => void (await lockForWrite(this.em, PersonSchema, person.id, preconditions, 'person')),
         related: async () => {
           const assignments = await this.assignments.related(scope, RELATED_ITEMS_LIMIT);

@@ -96,7 +96,7 @@ export async function countedPage<T extends object>(
   const order = sql.raw(statement.order);
   const pageFrom = statement.pageFrom ?? statement.from;
   const rows = (await run(
-    sql`${statement.withClause} select counted.total_rows, ${statement.select ?? sql`page.*`} from (select (${statement.total ?? sql`count(*)`})::int as total_rows ${statement.total ? sql`` : sql`from ${statement.from}`}) counted
+    sql`${statement.withClause} select counted.total_rows, ${statement.select ?? sql`page.*`} from (select ${statement.total ? sql`(${statement.total})::int as total_rows` : sql`count(*)::int as total_rows from ${statement.from}`}) counted
        left join lateral (select * from ${pageFrom} order by ${order} limit ${page.limit} offset ${page.offset}) page on true
       order by ${order}`,
   )) as (Record<string, unknown> & { total_rows: number })[];

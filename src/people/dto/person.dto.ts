@@ -215,6 +215,7 @@ export class ReportsQueryDto extends PeoplePageQueryDto {
   })
   @IsOptional()
   @IsString()
+  @FreeText()
   @Matches(/^(all|[1-9][0-9]{0,2}|1000)$/, { message: `must be an integer from 1 to ${MAX_REPORT_DEPTH}, or all` })
   depth?: string;
 
