@@ -16,7 +16,7 @@ import { harnessOrm, inSeedTransaction, openBenchDatabase, sqlOn, type BenchData
 import { answerOf, preflight, runLoad, type Answer, type LoadTarget } from './bench/load.js';
 import { CREATED_EMAIL_DOMAIN, OPERATIONS, TIMED_OPERATIONS } from './bench/operations.js';
 import { org } from './bench/org.dataset.js';
-import { people, setPeople } from './bench/people.dataset.js';
+import { people, reporting, setPeople } from './bench/people.dataset.js';
 import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
 import { formatReport, writeReport, type BenchReport, type DatasetReport } from './bench/report.js';
 import { runTimed } from './bench/timed.js';
@@ -34,7 +34,7 @@ import {
 } from './bench/types.js';
 
 /** Every dataset, in dependency order (a dataset after those it references). */
-const DATASETS: readonly Dataset<unknown>[] = [people, org];
+const DATASETS: readonly Dataset<unknown>[] = [people, reporting, org];
 
 /** Name of the token the harness creates; leftovers of interrupted runs are deleted at the next start. */
 const BENCH_TOKEN_NAME = 'bench harness';

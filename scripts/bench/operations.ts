@@ -1,5 +1,5 @@
 import { ASSIGNMENTS_PER_UNIT, org, ORG_ASSIGNMENTS, ORG_UNITS, rebuildDeleteBranch } from './org.dataset.js';
-import { people } from './people.dataset.js';
+import { people, reporting, TOP_MANAGER_EMAIL } from './people.dataset.js';
 import type { Operation, TimedOperation } from './types.js';
 
 /** A uniformly random element (the lists are never empty: fixtures() refuses an empty table). */
@@ -116,6 +116,44 @@ export const OPERATIONS: readonly Operation[] = [
     vary: (fixtures) => {
       const { unitsWithChildren } = fixtures.get(org);
       return () => ({ path: '/v2/org-unit/index', body: { filter: { parent_org_unit_id: pick(unitsWithChildren) }, 'per-page': 100 } });
+    },
+  },
+  {
+    // Issue 13 point 4: every level of reports of the top manager (the whole 100,000-person tree), first page.
+    name: 'reports depth=all of the top manager',
+    method: 'GET',
+    path: `/api/v2/data/people/${TOP_MANAGER_EMAIL}/reports?depth=all&per-page=100`,
+    datasets: [reporting],
+  },
+  {
+    name: 'reports depth=1 of a division head',
+    method: 'GET',
+    path: '/api/v2/data/people/{email}/reports?per-page=100',
+    datasets: [reporting],
+    vary: (fixtures) => {
+      const { divisionHeads } = fixtures.get(reporting);
+      return () => ({ path: `/api/v2/data/people/${encodeURIComponent(pick(divisionHeads))}/reports?per-page=100` });
+    },
+  },
+  {
+    name: 'managers of a person',
+    method: 'GET',
+    path: '/api/v2/data/people/{email}/managers',
+    datasets: [people, reporting],
+    vary: (fixtures) => {
+      const { emails } = fixtures.get(people);
+      return () => ({ path: `/api/v2/data/people/${encodeURIComponent(pick(emails))}/managers` });
+    },
+  },
+  {
+    // Issue 13 point 4: the subtree of a 1,000-unit project root with head counts (60,000 assignments), first page.
+    name: 'org-unit descendants with counts of a project root',
+    method: 'POST',
+    path: '/v2/org-unit/descendants',
+    datasets: [org],
+    vary: (fixtures) => {
+      const { projectRoots } = fixtures.get(org);
+      return () => ({ path: '/v2/org-unit/descendants', body: { org_unit_id: pick(projectRoots), with_counts: true, 'per-page': 100 } });
     },
   },
 ];

@@ -34,6 +34,8 @@ export interface OrgFixtures {
   readonly unitsWithAssignments: readonly string[];
   /** Active units with active children, outside the delete target. */
   readonly unitsWithChildren: readonly string[];
+  /** The roots of the projects (1,000-unit trees), outside the delete target. */
+  readonly projectRoots: readonly string[];
 }
 
 /**
@@ -233,7 +235,16 @@ export const org: Dataset<OrgFixtures> = {
         order by u.id`,
       [project],
     );
-    if (withAssignments.length === 0 || withChildren.length === 0) throw new Error('the org dataset has no units to draw from');
-    return { unitsWithAssignments: withAssignments.map((r) => r.id), unitsWithChildren: withChildren.map((r) => r.id) };
+    const roots = await sql<{ id: string }>(
+      `select u.id from org_unit u where u.parent_id is null and u.project_id::text like '0b0e0000-0000-4000-8000-%' and u.project_id <> ? order by u.project_id`,
+      [project],
+    );
+    if (withAssignments.length === 0 || withChildren.length === 0 || roots.length === 0)
+      throw new Error('the org dataset has no units to draw from');
+    return {
+      unitsWithAssignments: withAssignments.map((r) => r.id),
+      unitsWithChildren: withChildren.map((r) => r.id),
+      projectRoots: roots.map((r) => r.id),
+    };
   },
 };

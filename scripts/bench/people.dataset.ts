@@ -170,3 +170,63 @@ export const people: Dataset<PeopleFixtures> = {
     return { emails: rows.map((r) => r.email) };
   },
 };
+
+/** Reports per manager in the reporting tree: 1 + 10 + ... + 100,000 covers the default 100,000 people in 6 levels. */
+export const REPORTS_PER_MANAGER = 10;
+/** The top of the reporting tree: person1@bench.example.com (everybody else reports to them, directly or not). */
+export const TOP_MANAGER_EMAIL = 'person1@bench.example.com';
+
+export interface ReportingFixtures {
+  /** The top manager's email: depth=all of them walks the whole table. */
+  readonly top: string;
+  /** Emails of managers one level below the top (10,000 reports each at the default size). */
+  readonly divisionHeads: readonly string[];
+}
+
+/**
+ * The reporting lines of the bench people (contract section 11): one tree in heap order, person n
+ * (n >= 2) reporting to person (n - 2) / 10 + 1, so person 1 is the top, persons 2-11 report to them,
+ * and the 100,000 default people span 6 levels (depth 0 to 5). Set-based: one UPDATE joining the
+ * people on their external ids (E-<n>), which fires the cycle trigger of each row as a real write would.
+ */
+export const reporting: Dataset<ReportingFixtures> = {
+  name: 'reporting',
+  get description() {
+    return `reporting lines: one tree over the ${PEOPLE.toLocaleString('en-US')} people, ${REPORTS_PER_MANAGER} direct reports per manager, top ${TOP_MANAGER_EMAIL}`;
+  },
+  dependsOn: [people],
+
+  async isSeeded(sql: Sql): Promise<boolean> {
+    const [row] = await sql<{ managed: number; top_reports: number }>(
+      `select (select count(*)::int from person where manager_id is not null) as managed,
+              (select count(*)::int from person p join person m on m.id = p.manager_id where lower(m.email) = ?) as top_reports`,
+      [TOP_MANAGER_EMAIL],
+    );
+    return row?.managed === PEOPLE - 1 && row.top_reports === REPORTS_PER_MANAGER;
+  },
+
+  async seed(sql: Sql): Promise<void> {
+    const digits = externalIdDigits();
+    await sql('update person set manager_id = null where manager_id is not null');
+    await sql(
+      `update person c set manager_id = m.id
+         from person m
+        where c.external_id <> 'E-' || lpad('1', ${digits}, '0')
+          and m.external_id = 'E-' || lpad(((substr(c.external_id, 3)::int - 2) / ${REPORTS_PER_MANAGER} + 1)::text, ${digits}, '0')`,
+    );
+  },
+
+  async count(sql: Sql): Promise<number> {
+    const [row] = await sql<{ n: number }>('select count(*)::int as n from person where manager_id is not null');
+    return row?.n ?? 0;
+  },
+
+  async fixtures(sql: Sql): Promise<ReportingFixtures> {
+    const heads = await sql<{ email: string }>(
+      'select p.email from person p join person m on m.id = p.manager_id where lower(m.email) = ? order by p.email',
+      [TOP_MANAGER_EMAIL],
+    );
+    if (heads.length === 0) throw new Error('the reporting tree is empty');
+    return { top: TOP_MANAGER_EMAIL, divisionHeads: heads.map((r) => r.email) };
+  },
+};

@@ -89,8 +89,8 @@ export function BoolField(description: string) {
   };
 }
 
-/** Body fields of every POST /v2/{res}/index besides `filter` (which each resource types itself). */
-export abstract class IndexRequestBase {
+/** `per-page` and `page` of the POST bodies that page (the 4HSE index, the descendants). */
+export abstract class PageBodyBase {
   @ApiPropertyOptional({
     name: 'per-page',
     type: 'integer',
@@ -113,6 +113,13 @@ export abstract class IndexRequestBase {
   @Max(1_000_000)
   page?: number;
 
+  pageRequest(): PageRequest {
+    return { page: this.page ?? 1, perPage: this['per-page'] ?? DEFAULT_PER_PAGE };
+  }
+}
+
+/** Body fields of every POST /v2/{res}/index besides `filter` (which each resource types itself). */
+export abstract class IndexRequestBase extends PageBodyBase {
   @ApiPropertyOptional({ description: "Comma-separated fields, '-' for descending; the id breaks ties.", example: 'name', maxLength: 500 })
   @IsOptional()
   @IsString()
@@ -124,10 +131,6 @@ export abstract class IndexRequestBase {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   history?: boolean;
-
-  pageRequest(): PageRequest {
-    return { page: this.page ?? 1, perPage: this['per-page'] ?? DEFAULT_PER_PAGE };
-  }
 }
 
 /** `?id=` of the query-string forms of view, update and historicize (the path form needs none). */

@@ -11,7 +11,16 @@ import type { Preconditions } from '../common/concurrency/entity-tag.js';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
-import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonEmailPipe, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
+import {
+  CreatePersonDto,
+  PeopleQueryDto,
+  PersonDto,
+  PersonEmailPipe,
+  PersonInLineListDto,
+  PersonListDto,
+  ReportsQueryDto,
+  UpdatePersonDto,
+} from './dto/person.dto.js';
 import { PeopleService } from './people.service.js';
 
 const READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
@@ -77,6 +86,37 @@ export class PeopleController {
     return this.people.get(email);
   }
 
+  @Get(':email/reports')
+  @ExpensiveRead()
+  @Authorize(READ)
+  @ApiOperation({
+    summary: "List a person's reports",
+    description:
+      'Direct reports (depth=1, the default), down to depth levels, or every level (depth=all), each with its depth; sorted and paged ' +
+      'as the people list (inactive people left out unless history=true).',
+  })
+  @ApiParam(EMAIL_PARAM)
+  @Paginated(ListShape.Envelope, PersonInLineListDto, '`{count, data}` with the X-Pagination-* and Link headers.')
+  @problem(400, 'Invalid email format or query parameter (named in errors[]).')
+  @problem(404, 'No such person.')
+  reports(@Param('email', PersonEmailPipe) email: string, @Query() query: ReportsQueryDto) {
+    return this.people.reports(email, query);
+  }
+
+  @Get(':email/managers')
+  @Authorize(READ)
+  @ApiOperation({
+    summary: "List a person's managers",
+    description: 'The chain from the direct manager (depth 1) up to the top, inactive managers included (with active: false).',
+  })
+  @ApiParam(EMAIL_PARAM)
+  @ApiOkResponse({ type: PersonInLineListDto })
+  @problem(400, 'Invalid email format.')
+  @problem(404, 'No such person.')
+  managers(@Param('email', PersonEmailPipe) email: string) {
+    return this.people.managers(email);
+  }
+
   @Put(':email')
   @Authorize(WRITE)
   @EntityTagged()
@@ -100,7 +140,8 @@ export class PeopleController {
   @ApiOperation({
     summary: 'Delete a person',
     description:
-      'Refused (400, listing them) while assignments exist, unless force=true (Administrator or higher). historicize=true ends the validity instead.',
+      'Refused (400, listing them) while assignments or direct reports exist, unless force=true (Administrator or higher): a forced delete ' +
+      'removes the assignments and leaves the direct reports without a manager. historicize=true ends the validity instead.',
   })
   @ApiParam(EMAIL_PARAM)
   @ApiNoContentResponse({ description: 'Deleted (or historicized).' })

@@ -14,6 +14,8 @@ import {
   type CreatePersonDto,
   type PeopleQueryDto,
   type PersonDto,
+  type PersonInLineDto,
+  type ReportsQueryDto,
   type UpdatePersonDto,
 } from './dto/person.dto.js';
 import { mapPerson } from './person.mapper.js';
@@ -22,12 +24,20 @@ import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
 import { deleteWithRules, mergeRelated, RELATED_ITEMS_LIMIT } from '../org-chart/deletion.js';
 import { applyHistoricize } from '../org-chart/validity.js';
-import { lockForWrite, tagAfterWrite } from '../org-chart/write-lock.js';
+import { lockForWrite } from '../org-chart/write-lock.js';
 import { entityTag, withEntityTag, type Preconditions, type Tagged } from '../common/concurrency/entity-tag.js';
 import { inTransaction } from '../database/transaction.js';
 
 const EMAIL_INDEX = 'person_email_lower_uniq';
-type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES>;
+/** The message of a refused reporting line (contract section 11), as for the unit tree. */
+export const CYCLE = 'would create a cycle';
+type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES | 'managerEmail'>;
+
+/** A manager as a write resolved it: its id and stored email, or null for none. */
+interface Manager {
+  id: string;
+  email: string;
+}
 
 @Injectable()
 export class PeopleService {
@@ -65,6 +75,45 @@ export class PeopleService {
   }
 
   /**
+   * The reports of the person (contract section 11): direct ones (depth 1), down to `depth` levels, or
+   * every level (`all`), sorted and paged as the people list. 404 for an unknown email.
+   */
+  async reports(email: string, query: ReportsQueryDto): Promise<Page<PersonInLineDto>> {
+    const person = await this.find(email);
+    const page = query.toPageRequest();
+    const options = { maxDepth: query.maxDepth(), history: query.history ?? false, at: new Date() };
+    const { items, total } = await this.people.reports(person.id, options, parseSort(query.sort, PERSON_SORT_FIELDS), page);
+    return { items, total, page: page.page, perPage: page.perPage };
+  }
+
+  /** The chain of managers of the person, from the direct one up to the top. 404 for an unknown email. */
+  async managers(email: string): Promise<{ count: number; data: PersonInLineDto[] }> {
+    const person = await this.find(email);
+    const data = await this.people.managers(person.id, new Date());
+    return { count: data.length, data };
+  }
+
+  /**
+   * Sets or clears the manager of a person by ids (the seam other front ends, such as SCIM, use for
+   * the same rule): 404 when the person does not exist, 400 on `field` when the manager does not or
+   * when it would make a loop. Serialized with every other change of a reporting line.
+   */
+  async setManager(personId: string, managerId: string | null, field = 'managerId'): Promise<void> {
+    await inTransaction(this.em, async () => {
+      await this.people.lockReportingLines();
+      const person = await lockForWrite(this.em, PersonSchema, personId, undefined, 'person');
+      if (!person) throw new EntityNotFoundError(`No person with id ${personId}.`);
+      if (managerId !== null) {
+        const manager = await this.em.findOne(PersonSchema, { id: managerId });
+        if (!manager) throw InvalidInputError.field(field, 'no person with this id');
+        await this.assertNoLoop(person.id, manager.id, field);
+      }
+      this.em.assign(person, { managerId, updatedAt: new Date() });
+      await this.flushGuarding(person.email, field, () => this.em.flush());
+    });
+  }
+
+  /**
    * One INSERT (issue 10): the unique index on lower(email) answers a taken email with the same 409 a
    * check before it would, and settles races; no unit-of-work flush (BEGIN, INSERT, COMMIT) for a
    * single new row.
@@ -72,6 +121,7 @@ export class PeopleService {
   async create(dto: CreatePersonDto): Promise<Tagged<PersonDto>> {
     const fields = resolveAliases(dto);
     assertValidity(fields.validFrom, fields.validTo);
+    const manager = dto.managerEmail === undefined || dto.managerEmail === null ? null : await this.managerByEmail(dto.managerEmail);
     const now = new Date();
     const person: Omit<Person, 'version'> = {
       id: randomUUID(),
@@ -85,17 +135,18 @@ export class PeopleService {
       department: fields.department ?? null,
       group: fields.group ?? null,
       team: fields.team ?? null,
+      managerId: manager?.id ?? null,
       validFrom: fields.validFrom ?? null,
       validTo: fields.validTo ?? null,
       createdAt: now,
       updatedAt: now,
     };
     let version = '';
-    await this.flushGuardingEmail(dto.email, async () => {
+    await this.flushGuarding(dto.email, 'managerEmail', async () => {
       // The version is set by the database and read back by the insert (RETURNING).
       version = await this.people.insert(person);
     });
-    return withEntityTag(mapPerson({ ...person, version }, now), entityTag(person.id, version));
+    return withEntityTag(mapPerson({ ...person, version }, now, manager?.email ?? null), entityTag(person.id, version));
   }
 
   /**
@@ -104,13 +155,16 @@ export class PeopleService {
    */
   async update(email: string, dto: UpdatePersonDto, preconditions?: Preconditions): Promise<Tagged<PersonDto>> {
     return inTransaction(this.em, async () => {
+      // A manager change: the reporting-lines lock first, then the row lock (see lockReportingLines).
+      if (dto.managerEmail !== undefined) await this.people.lockReportingLines();
       const person = await this.findForWrite(email, preconditions);
       return this.applyUpdate(person, dto);
     });
   }
 
   private async applyUpdate(person: Person, dto: UpdatePersonDto): Promise<Tagged<PersonDto>> {
-    const fields = resolveAliases(dto);
+    const { managerEmail, ...rest } = dto;
+    const fields = resolveAliases(rest);
     for (const required of ['email', 'firstName', 'lastName'] as const) {
       if (fields[required] === null) throw InvalidInputError.field(required, 'must not be null');
     }
@@ -121,11 +175,19 @@ export class PeopleService {
     if (fields.email !== undefined && fields.email.toLowerCase() !== person.email.toLowerCase()) {
       await this.assertEmailFree(fields.email);
     }
-    const changes = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const changes: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    if (managerEmail !== undefined) {
+      const manager = managerEmail === null ? null : await this.managerByEmail(managerEmail);
+      if (manager) await this.assertNoLoop(person.id, manager.id, 'managerEmail');
+      changes.managerId = manager?.id ?? null;
+    }
     this.em.assign(person, { ...changes, updatedAt: new Date() });
-    await this.flushGuardingEmail(fields.email ?? person.email, () => this.em.flush());
-    const tag = await tagAfterWrite(this.em, person);
-    return withEntityTag(mapPerson(person, new Date()), tag);
+    await this.flushGuarding(fields.email ?? person.email, 'managerEmail', () => this.em.flush());
+    // Body and tag read back in the write's transaction: the version the trigger moved, the manager's email.
+    const row = await this.people.viewByEmail(person.email, new Date());
+    if (!row) throw new EntityNotFoundError(`No person with email ${person.email}.`);
+    const { entity_version: version, ...body } = row;
+    return withEntityTag(body, entityTag(body.id, version));
   }
 
   /** Delete rules of contract section 5: a person's related entities are its assignments. */
@@ -143,10 +205,22 @@ export class PeopleService {
     await deleteWithRules(
       this.em,
       {
-        lock: () => this.people.lock(person.id),
+        // The reporting-lines lock before the row lock, as every manager change takes them: a forced
+        // delete clears the manager of the direct reports.
+        lock: async () => {
+          await this.people.lockReportingLines();
+          return this.people.lock(person.id);
+        },
         check: async () => void (await lockForWrite(this.em, PersonSchema, person.id, preconditions, 'person')),
-        related: async () => mergeRelated([await this.assignments.related(scope, RELATED_ITEMS_LIMIT)]),
-        removeRelated: () => this.assignments.deleteInScope(scope),
+        related: async () => {
+          const assignments = await this.assignments.related(scope, RELATED_ITEMS_LIMIT);
+          return mergeRelated([assignments, await this.people.directReports(person.id, RELATED_ITEMS_LIMIT - assignments.items.length)]);
+        },
+        // Reports are never deleted with their manager: they lose their manager (contract section 11).
+        removeRelated: async () => {
+          await this.assignments.deleteInScope(scope);
+          await this.people.clearManager(person.id);
+        },
         remove: () => this.people.delete(person.id),
         notFound: () => new EntityNotFoundError(`No person with email ${email}.`),
       },
@@ -167,16 +241,37 @@ export class PeopleService {
     return person;
   }
 
+  /** The manager a write names by email: an existing person, or a 400 naming managerEmail. */
+  private async managerByEmail(email: string): Promise<Manager> {
+    const manager = await this.people.findByEmail(email);
+    if (!manager) throw InvalidInputError.field('managerEmail', `no person with email ${email}`);
+    return { id: manager.id, email: manager.email };
+  }
+
+  /** 400 on `field` when `managerId` is the person or one of its reports (at any depth). Call it under lockReportingLines. */
+  private async assertNoLoop(personId: string, managerId: string, field: string): Promise<void> {
+    if (managerId === personId || (await this.people.isInChainOf(personId, managerId))) throw InvalidInputError.field(field, CYCLE);
+  }
+
   private async assertEmailFree(email: string): Promise<void> {
     if (await this.people.findByEmail(email)) throw duplicateEmail(email);
   }
 
-  /** The check above gives the message; the unique index settles races between concurrent writers. */
-  private async flushGuardingEmail(email: string, flush: () => Promise<void>): Promise<void> {
+  /**
+   * The checks above give the messages; the constraints settle races between concurrent writers: the
+   * unique index on the email, the manager's foreign key (a manager deleted meanwhile) and the cycle
+   * trigger and CHECK (reported on `managerField`).
+   */
+  private async flushGuarding(email: string, managerField: string, flush: () => Promise<void>): Promise<void> {
     try {
       await flush();
     } catch (error) {
-      if (violatedConstraint(error) === EMAIL_INDEX) throw duplicateEmail(email);
+      const constraint = violatedConstraint(error);
+      if (constraint === EMAIL_INDEX) throw duplicateEmail(email);
+      if (constraint === 'person_manager_fkey') throw InvalidInputError.field(managerField, 'no such person');
+      if (constraint === 'person_manager_no_cycle' || constraint === 'person_manager_not_self') {
+        throw InvalidInputError.field(managerField, CYCLE);
+      }
       throw error;
     }
   }

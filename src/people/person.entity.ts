@@ -19,6 +19,8 @@ export const PersonSchema = defineEntity({
     department: p.string().length(PERSON_LIMITS.text).nullable(),
     group: p.string().length(PERSON_LIMITS.text).fieldName('group_name').nullable(),
     team: p.string().length(PERSON_LIMITS.text).nullable(),
+    /** The person's manager (another person), or null (contract section 11). */
+    managerId: p.uuid().fieldName('manager_id').nullable(),
     ...temporalProperties(),
   },
 });

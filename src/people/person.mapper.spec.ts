@@ -17,6 +17,7 @@ function person(overrides: Partial<Person> = {}): Person {
     department: null,
     group: null,
     team: null,
+    managerId: null,
     validFrom: null,
     validTo: null,
     createdAt: created,
@@ -28,7 +29,7 @@ function person(overrides: Partial<Person> = {}): Person {
 
 describe('mapPerson', () => {
   it('maps every field to the Opsera dialect, with explicit nulls and ISO timestamps', () => {
-    expect(mapPerson(person(), new Date('2026-03-01T00:00:00Z'))).toEqual({
+    expect(mapPerson(person(), new Date('2026-03-01T00:00:00Z'), null)).toEqual({
       id: '1f6d2c9e-3b0a-4c1e-9a4f-0c2b7e5d8a11',
       email: 'Ada.Lovelace@Example.com',
       firstName: 'Ada',
@@ -40,6 +41,8 @@ describe('mapPerson', () => {
       department: null,
       group: null,
       team: null,
+      managerId: null,
+      managerEmail: null,
       validFrom: null,
       validTo: null,
       active: true,
@@ -62,6 +65,7 @@ describe('mapPerson', () => {
         validTo: new Date('2027-01-01T00:00:00Z'),
       }),
       new Date('2026-03-01T00:00:00Z'),
+      null,
     );
     expect(mapped).toMatchObject({
       displayName: 'Ada L.',
@@ -78,19 +82,25 @@ describe('mapPerson', () => {
   });
 
   it('maps undefined optional fields to null, never leaving them out', () => {
-    const mapped = mapPerson(person({ displayName: undefined, team: undefined }), new Date());
+    const mapped = mapPerson(person({ displayName: undefined, team: undefined }), new Date(), null);
     expect(mapped.displayName).toBeNull();
     expect(mapped.team).toBeNull();
   });
 
+  it('carries the manager id and the email given for it, and no manager email without a manager', () => {
+    const managed = mapPerson(person({ managerId: '0b8f1f5e-2c1d-4a55-9a3e-5d9f3e1c2b10' }), new Date(), 'Grace@Example.com');
+    expect(managed).toMatchObject({ managerId: '0b8f1f5e-2c1d-4a55-9a3e-5d9f3e1c2b10', managerEmail: 'Grace@Example.com' });
+    expect(mapPerson(person(), new Date(), 'stale@example.com')).toMatchObject({ managerId: null, managerEmail: null });
+  });
+
   it('says active: false outside the validity period', () => {
-    expect(mapPerson(person({ validTo: new Date('2020-01-01T00:00:00Z') }), new Date('2026-01-01T00:00:00Z')).active).toBe(false);
-    expect(mapPerson(person({ validFrom: new Date('2030-01-01T00:00:00Z') }), new Date('2026-01-01T00:00:00Z')).active).toBe(false);
+    expect(mapPerson(person({ validTo: new Date('2020-01-01T00:00:00Z') }), new Date('2026-01-01T00:00:00Z'), null).active).toBe(false);
+    expect(mapPerson(person({ validFrom: new Date('2030-01-01T00:00:00Z') }), new Date('2026-01-01T00:00:00Z'), null).active).toBe(false);
   });
 
   it('never exposes properties that are not part of the DTO', () => {
     const withExtra = { ...person(), tokenHash: 'x', internal: true } as unknown as Person;
-    expect(Object.keys(mapPerson(withExtra, new Date())).sort()).toEqual(
+    expect(Object.keys(mapPerson(withExtra, new Date(), null)).sort()).toEqual(
       [
         'active',
         'business',
@@ -103,6 +113,8 @@ describe('mapPerson', () => {
         'group',
         'id',
         'lastName',
+        'managerEmail',
+        'managerId',
         'organization',
         'team',
         'updatedAt',

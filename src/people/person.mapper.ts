@@ -8,8 +8,8 @@ export function isActiveAt(validFrom: Date | null | undefined, validTo: Date | n
   return (!validFrom || validFrom.getTime() <= at.getTime()) && (!validTo || validTo.getTime() > at.getTime());
 }
 
-/** Person -> Opsera dialect (camelCase). */
-export function mapPerson(person: Person, at: Date): PersonDto {
+/** Person -> Opsera dialect (camelCase); `managerEmail` is the stored email of its manager (null when none). */
+export function mapPerson(person: Person, at: Date, managerEmail: string | null): PersonDto {
   return {
     id: person.id,
     email: person.email,
@@ -22,6 +22,8 @@ export function mapPerson(person: Person, at: Date): PersonDto {
     department: person.department ?? null,
     group: person.group ?? null,
     team: person.team ?? null,
+    managerId: person.managerId ?? null,
+    managerEmail: person.managerId ? managerEmail : null,
     validFrom: iso(person.validFrom),
     validTo: iso(person.validTo),
     active: isActiveAt(person.validFrom, person.validTo, at),

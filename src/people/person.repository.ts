@@ -9,7 +9,8 @@ import { preparedRows, rows } from '../database/sql.js';
 import { writerSettingsSql } from '../database/write-context.js';
 import type { PersonSortField } from './dto/person.dto.js';
 import { PersonSchema, type Person } from './person.entity.js';
-import type { PersonDto } from './dto/person.dto.js';
+import type { PersonDto, PersonInLineDto } from './dto/person.dto.js';
+import type { RelatedEntity } from '../common/errors/problem.js';
 import { isoSql } from '../org-chart/tree.sql.js';
 
 /** Sort fields whose column may be null (the keyset of a cursor places nulls as ORDER BY does). */
@@ -57,10 +58,28 @@ function viewColumns(alias: string, at: Date): Sql {
   const iso = (column: string) => sql.raw(isoSql(`${alias}.${column}`));
   return sql`${c('id')}, ${c('email')}, ${c('first_name')} as "firstName", ${c('last_name')} as "lastName",
     ${c('display_name')} as "displayName", ${c('external_id')} as "externalId", ${c('organization')}, ${c('business')},
-    ${c('department')}, ${c('group_name')} as "group", ${c('team')}, ${iso('valid_from')} as "validFrom", ${iso('valid_to')} as "validTo",
+    ${c('department')}, ${c('group_name')} as "group", ${c('team')},
+    ${c('manager_id')} as "managerId", (select m.email from person m where m.id = ${c('manager_id')}) as "managerEmail", ${iso('valid_from')} as "validFrom", ${iso('valid_to')} as "validTo",
     ((${c('valid_from')} is null or ${c('valid_from')} <= ${at}::timestamptz) and (${c('valid_to')} is null or ${c('valid_to')} > ${at}::timestamptz)) as active,
     ${iso('created_at')} as "createdAt", ${iso('updated_at')} as "updatedAt"`;
 }
+
+/** The person row `alias` is active at `at` (its own validity period; contract section 2). */
+function activeAt(alias: string, at: Date): Sql {
+  const c = (column: string) => sql.raw(`${alias}.${column}`);
+  return sql`(${c('valid_from')} is null or ${c('valid_from')} <= ${at}) and (${c('valid_to')} is null or ${c('valid_to')} > ${at})`;
+}
+
+/** ORDER BY of a people list: the allow-listed sort terms, then the id. */
+function orderOf(sort: SortTerm<PersonSortField>[]): string {
+  return [...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`), 'id asc'].join(', ');
+}
+
+/** Reports of a manager up to which the inactive ones are found by joining them all to their people (see reports). */
+const SMALL_RANGE = 5000;
+
+/** How deep the walk up a manager chain goes at most (loops are refused on write; this only bounds the answer). */
+export const MAX_MANAGER_CHAIN = 1000;
 
 @Injectable()
 export class PersonRepository {
@@ -105,12 +124,8 @@ export class PersonRepository {
       const like = likeContains(filter.q);
       where.push(sql`(p.first_name ilike ${like} or p.last_name ilike ${like} or p.display_name ilike ${like} or p.email ilike ${like})`);
     }
-    if (!filter.history)
-      where.push(sql`(p.valid_from is null or p.valid_from <= ${filter.at}) and (p.valid_to is null or p.valid_to > ${filter.at})`);
-    const order = [
-      ...sort.map((t) => `${COLUMNS[t.field]} ${t.direction === 'asc' ? 'asc nulls last' : 'desc nulls first'}`),
-      'id asc',
-    ].join(', ');
+    if (!filter.history) where.push(activeAt('p', filter.at));
+    const order = orderOf(sort);
     const statement = {
       withClause: sql``,
       from: sql`person p ${whereSql(where)}`,
@@ -145,10 +160,11 @@ export class PersonRepository {
       this.em,
       sql<{ version: string }>`with writer as materialized (${writerSettingsSql()})
         insert into person (id, email, first_name, last_name, display_name, external_id, organization,
-          business, department, group_name, team, valid_from, valid_to, created_at, updated_at)
+          business, department, group_name, team, manager_id, valid_from, valid_to, created_at, updated_at)
         select ${person.id}::uuid, ${person.email}::text, ${person.firstName}::text, ${person.lastName}::text,
           ${person.displayName ?? null}::text, ${person.externalId ?? null}::text, ${person.organization ?? null}::text,
           ${person.business ?? null}::text, ${person.department ?? null}::text, ${person.group ?? null}::text, ${person.team ?? null}::text,
+          ${person.managerId ?? null}::uuid,
           ${person.validFrom ?? null}::timestamptz, ${person.validTo ?? null}::timestamptz,
           ${person.createdAt}::timestamptz, ${person.updatedAt}::timestamptz
         from writer
@@ -160,6 +176,111 @@ export class PersonRepository {
   /** Locks the person FOR UPDATE (inside the caller's transaction); false when it does not exist. */
   async lock(id: string): Promise<boolean> {
     return (await rows(this.em, sql`select id from person where id = ${id} for update`)).length > 0;
+  }
+
+  /**
+   * Serializes changes of reporting lines (contract section 11): the same transaction-scoped advisory
+   * lock the cycle trigger takes (migration Migration20261201080000), taken before the person's row
+   * lock, so a check that follows sees every change committed before it and two opposite changes
+   * cannot both pass (nor deadlock on each other's row locks).
+   */
+  async lockReportingLines(): Promise<void> {
+    await rows(this.em, sql`select pg_advisory_xact_lock(4242003)`);
+  }
+
+  /** True when `personId` is `managerId` itself or one of its managers, up the chain: making `managerId` its manager would loop. */
+  async isInChainOf(personId: string, managerId: string): Promise<boolean> {
+    const [row] = await rows(
+      this.em,
+      sql<{ loops: boolean }>`with recursive chain(id, manager_id) as (
+          select id, manager_id from person where id = ${managerId}
+          union
+          select p.id, p.manager_id from person p join chain c on p.id = c.manager_id
+        )
+        select exists (select from chain where id = ${personId}) as loops`,
+    );
+    return row?.loops ?? false;
+  }
+
+  /**
+   * One page of the reports of `managerId` down to `maxDepth` levels (every level when undefined),
+   * each with its depth, sorted and paged as the people list, with the exact total, in one statement
+   * over the closure table reporting_line (migration Migration20261201080000; docs/decisions.md,
+   * "Reporting lines"): the reports are one index range of (manager, depth), the page joins the people
+   * of that range. Without `history`, people not active at `at` are left out (their own reports are
+   * not); the total is then the range's count (index-only) minus the few inactive people in it, found
+   * through the partial indexes on valid_to and valid_from, rather than a join of every report. Run
+   * unprepared: the best plan for the top of a 100,000-person tree and for a leaf differ.
+   */
+  async reports(
+    managerId: string,
+    options: { maxDepth?: number; history: boolean; at: Date },
+    sort: SortTerm<PersonSortField>[],
+    page: PageRequest,
+  ): Promise<{ items: PersonInLineDto[]; total: number }> {
+    const depth = (alias: string) =>
+      options.maxDepth === undefined
+        ? sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth >= 1`
+        : sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth between 1 and ${options.maxDepth}`;
+    const inRange = sql`(select count(*) from reporting_line l where ${depth('l')})`;
+    // The inactive reports, counted from whichever side is smaller: a small range is joined to its
+    // people; a large one (the top of the tree) probes the few inactive people against it instead.
+    // CASE evaluates only the branch it takes.
+    const total = options.history
+      ? inRange
+      : sql`(select r.n - case when r.n <= ${SMALL_RANGE}
+            then (select count(*) from reporting_line l join person p on p.id = l.person_id where ${depth('l')} and not (${activeAt('p', options.at)}))
+            else (select count(*) from (
+              select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= ${options.at}
+              union
+              select pe.id from person pe where pe.valid_from is not null and pe.valid_from > ${options.at}
+            ) i join reporting_line l on l.person_id = i.id and ${depth('l')}) end
+          from (select ${inRange} as n) r)`;
+    return countedPage<PersonInLineDto>(
+      (stmt) => rows(this.em, stmt),
+      {
+        withClause: sql``,
+        from: sql`(select p.*, r.depth from reporting_line r join person p on p.id = r.person_id
+          where ${depth('r')} ${options.history ? sql`` : sql`and ${activeAt('p', options.at)}`}) p`,
+        total,
+        order: orderOf(sort),
+        id: 'id',
+        select: sql`${viewColumns('page', options.at)}, page.depth`,
+      },
+      { limit: page.perPage, offset: offsetOf(page) },
+    );
+  }
+
+  /** The managers of `id`, from the direct one (depth 1) up to the top, each with `active` at `at`. */
+  async managers(id: string, at: Date): Promise<PersonInLineDto[]> {
+    return rows(
+      this.em,
+      sql<PersonInLineDto>`with recursive chain(id, depth) as (
+          select manager_id, 1 from person where id = ${id} and manager_id is not null
+          union all
+          select p.manager_id, c.depth + 1 from chain c join person p on p.id = c.id
+           where p.manager_id is not null and c.depth < ${MAX_MANAGER_CHAIN}
+        )
+        select ${viewColumns('p', at)}, c.depth from chain c join person p on p.id = c.id order by c.depth`,
+    );
+  }
+
+  /** The direct reports of a person as related entities of its delete (contract section 5): the count and the first `limit`. */
+  async directReports(id: string, limit: number): Promise<{ type: string; count: number; items: RelatedEntity[] }> {
+    const found = await rows(
+      this.em,
+      sql<
+        RelatedEntity & { total: number }
+      >`select 'person' as type, p.id::text as id, p.first_name || ' ' || p.last_name || ' <' || p.email || '>' as label,
+          count(*) over ()::int as total
+        from person p where p.manager_id = ${id} order by p.last_name, p.first_name, p.id limit ${limit}`,
+    );
+    return { type: 'person', count: found[0]?.total ?? 0, items: found.map(({ total: _total, ...item }) => item) };
+  }
+
+  /** A forced delete of a manager: their direct reports keep existing, without a manager (one change event each). */
+  async clearManager(id: string): Promise<void> {
+    await rows(this.em, sql`update person set manager_id = null, updated_at = now() where manager_id = ${id}`);
   }
 
   async delete(id: string): Promise<void> {

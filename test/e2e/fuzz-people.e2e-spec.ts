@@ -41,4 +41,14 @@ describe('fuzz: People API (Opsera dialect)', () => {
     () => fuzzer.assert(cases.delete, { seed: 3105, numRuns: RUNS }),
     TIMEOUT,
   );
+  it(
+    'GET /api/v2/data/people/{email}/reports with random emails, depth and paging',
+    () => fuzzer.assert(cases.reports, { seed: 3106, numRuns: RUNS }),
+    TIMEOUT,
+  );
+  it(
+    'GET /api/v2/data/people/{email}/managers with random emails',
+    () => fuzzer.assert(cases.managers, { seed: 3107, numRuns: RUNS }),
+    TIMEOUT,
+  );
 });

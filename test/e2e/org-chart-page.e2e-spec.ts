@@ -44,6 +44,7 @@ describeWithChromium('the org chart page in Chromium', () => {
    * Acme (root) ── Engineering ── Platform: Ann
    *             ├─ Sales: Bob (Lead), Cy
    *             └─ <hostile name>
+   * Reporting lines: Cy -> Bob -> Ann.
    */
   async function seed() {
     const f = orgFactories(t);
@@ -54,8 +55,8 @@ describeWithChromium('the org chart page in Chromium', () => {
     await f.unit({ name: HOSTILE, parent_org_unit_id: acme });
     const lead = await f.role({ name: 'Lead' });
     const ann = await f.person({ email: 'ann@example.com', firstName: 'Ann', lastName: 'Archer' });
-    const bob = await f.person({ email: 'bob@example.com', firstName: 'Bob', lastName: 'Baker' });
-    const cy = await f.person({ email: 'cy@example.com', firstName: 'Cy', lastName: 'Cole' });
+    const bob = await f.person({ email: 'bob@example.com', firstName: 'Bob', lastName: 'Baker', managerEmail: 'ann@example.com' });
+    const cy = await f.person({ email: 'cy@example.com', firstName: 'Cy', lastName: 'Cole', managerEmail: 'bob@example.com' });
     await f.assignment({ person_id: ann, org_unit_id: platform });
     await f.assignment({ person_id: bob, org_unit_id: sales, org_role_id: lead });
     await f.assignment({ person_id: cy, org_unit_id: sales });
@@ -135,16 +136,22 @@ describeWithChromium('the org chart page in Chromium', () => {
   );
 
   it(
-    'finds a person and shows their units',
+    'finds a person and shows their units and manager chain',
     async () => {
       await seed();
       const { page, problems } = await open();
-      await page.fill('#search', 'baker');
+      await page.fill('#search', 'cole');
       await page.click('#search-form button');
-      await page.locator('#search-results button', { hasText: 'Bob Baker <bob@example.com>' }).click();
-      await page.locator('#person-details li', { hasText: 'Sales (Lead)' }).waitFor();
-      expect(await page.locator('#person-details h3').textContent()).toBe('Bob Baker');
-      expect(problems.filter((p) => !p.includes('/managers'))).toEqual([]);
+      await page.locator('#search-results button', { hasText: 'Cy Cole <cy@example.com>' }).click();
+      await page.locator('#person-details li', { hasText: 'Sales' }).waitFor();
+      expect(await page.locator('#person-details h3').textContent()).toBe('Cy Cole');
+      await page.locator('#person-details p', { hasText: 'Manager chain:' }).waitFor();
+      expect(await page.locator('#person-details p').textContent()).toBe('Manager chain: Bob Baker → Ann Archer');
+      await page.fill('#search', 'archer');
+      await page.click('#search-form button');
+      await page.locator('#search-results button', { hasText: 'Ann Archer <ann@example.com>' }).click();
+      await page.locator('#person-details p', { hasText: 'No manager.' }).waitFor();
+      expect(problems).toEqual([]);
       await page.close();
     },
     TIMEOUT,

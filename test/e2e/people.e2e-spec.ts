@@ -15,6 +15,8 @@ function personBody(overrides: Record<string, unknown> = {}) {
     department: null,
     group: null,
     team: null,
+    managerId: null,
+    managerEmail: null,
     validFrom: null,
     validTo: null,
     active: true,

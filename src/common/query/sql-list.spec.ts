@@ -49,6 +49,20 @@ describe('countedPage', () => {
     ]);
   });
 
+  it('takes the total from a given expression instead of counting the relation', async () => {
+    const { run, statements } = runner([{ total_rows: 3, id: 'a' }]);
+    const counted = { ...statement('w', 'p'), total: sql`(select count(*) from idx where k = ${'k'}) - 1` };
+    expect(await countedPage(run, counted, { limit: 1, offset: 0 })).toEqual({ items: [{ id: 'a' }], total: 3 });
+    expect(statements).toEqual([
+      {
+        query:
+          'with x as (select $1) select counted.total_rows, page.* from (select ((select count(*) from idx where k = $2) - 1)::int as total_rows) counted ' +
+          'left join lateral (select * from rows where a = $3 order by id asc limit $4 offset $5) page on true order by id asc',
+        params: ['w', 'k', 'p', 1, 0],
+      },
+    ]);
+  });
+
   it('reads the exact total from the row of nulls of a page past the end', async () => {
     const { run, statements } = runner([{ total_rows: 5, id: null }]);
     expect(await countedPage(run, statement('w', 'p'), { limit: 10, offset: 100 })).toEqual({ items: [], total: 5 });

@@ -84,17 +84,19 @@ export interface CountedPage<T> {
  * id column, `order` the ORDER BY (allow-listed names only), `select` the output columns computed
  * from the page's row `page` (default `page.*`; the final ORDER BY may name the page's columns),
  * `pageFrom` the relation the page is read from when it differs from the counted one (a keyset page:
- * the rows after a reference row, see {@link keysetAfter}).
+ * the rows after a reference row, see {@link keysetAfter}), `total` an expression of the same exact
+ * total when it is cheaper than counting `from` (counts kept in an index, minus the few rows the
+ * filter drops).
  */
 export async function countedPage<T extends object>(
   run: (statement: RawBuilder<object>) => Promise<object[]>,
-  statement: { withClause: Sql; from: Sql; order: string; id: string; select?: Sql; pageFrom?: Sql },
+  statement: { withClause: Sql; from: Sql; order: string; id: string; select?: Sql; pageFrom?: Sql; total?: Sql },
   page: { limit: number; offset: number },
 ): Promise<CountedPage<T>> {
   const order = sql.raw(statement.order);
   const pageFrom = statement.pageFrom ?? statement.from;
   const rows = (await run(
-    sql`${statement.withClause} select counted.total_rows, ${statement.select ?? sql`page.*`} from (select count(*)::int as total_rows from ${statement.from}) counted
+    sql`${statement.withClause} select counted.total_rows, ${statement.select ?? sql`page.*`} from (select ${statement.total ? sql`(${statement.total})::int as total_rows` : sql`count(*)::int as total_rows from ${statement.from}`}) counted
        left join lateral (select * from ${pageFrom} order by ${order} limit ${page.limit} offset ${page.offset}) page on true
       order by ${order}`,
   )) as (Record<string, unknown> & { total_rows: number })[];

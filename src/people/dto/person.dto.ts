@@ -55,6 +55,21 @@ export class CreatePersonDto {
   @OptionalText('Runtime') group?: string | null;
   @OptionalText('Compilers') team?: string | null;
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: PERSON_LIMITS.email,
+    example: 'Grace.Hopper@example.com',
+    description:
+      'Email of the manager, an existing person (matched case-insensitively); null: no manager. Refused when it would make a loop.',
+  })
+  @IsOptional()
+  @IsString()
+  @FreeText()
+  @MaxLength(PERSON_LIMITS.email)
+  @IsEmail({}, { message: 'must be a valid email address' })
+  managerEmail?: string | null;
+
   @OptionalText('Engineering', 'Alias of `business` (older Opsera name).') business_group?: string | null;
   @OptionalText('Platform', 'Alias of `department` (older Opsera name).') applicationdepartment?: string | null;
   @OptionalText('Runtime', 'Alias of `group` (older Opsera name).') projectgroup?: string | null;
@@ -113,8 +128,8 @@ function Filter(example: string, description: string) {
   };
 }
 
-/** Query of GET /api/v2/data/people. */
-export class PeopleQueryDto extends PageQueryDto {
+/** `page`, `per-page`, `sort` and `history`: what every list of people takes (the list, a manager's reports). */
+export class PeoplePageQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     maxLength: 500,
     example: 'lastName,-createdAt',
@@ -131,7 +146,10 @@ export class PeopleQueryDto extends PageQueryDto {
   @ToBoolean()
   @IsBoolean({ message: 'must be true, false, 1 or 0' })
   history?: boolean;
+}
 
+/** Query of GET /api/v2/data/people. */
+export class PeopleQueryDto extends PeoplePageQueryDto {
   @Filter('ada.lovelace@example.com', 'Exact email, case-insensitive.') email?: string;
   @Filter('E-1001', 'Exact externalId.') externalId?: string;
   @Filter('Example Corp', 'Exact organization.') organization?: string;
@@ -167,6 +185,9 @@ export class PersonDto {
   @ApiProperty({ type: String, nullable: true, example: 'Platform' }) department!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'Runtime' }) group!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'Compilers' }) team!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: null, description: "The manager's id." }) managerId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: "The manager's email (as stored)." }) managerEmail!:
+    string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) validFrom!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) validTo!: string | null;
   @ApiProperty({ example: true, description: 'Whether the validity period contains the moment of the request.' }) active!: boolean;
@@ -177,6 +198,49 @@ export class PersonDto {
 export class PersonListDto {
   @ApiProperty({ example: 1, description: 'Total number of matching people (all pages).' }) count!: number;
   @ApiProperty({ type: [PersonDto], maxItems: MAX_PER_PAGE }) data!: PersonDto[];
+}
+
+/** The deepest level of reports a request may ask for by number (`all` has no bound). */
+export const MAX_REPORT_DEPTH = 1000;
+
+/** Query of GET /api/v2/data/people/{email}/reports: the people list's paging, sort and history, and `depth`. */
+export class ReportsQueryDto extends PeoplePageQueryDto {
+  @ApiPropertyOptional({
+    type: String,
+    pattern: '^(all|[1-9][0-9]{0,2}|1000)$',
+    maxLength: 4,
+    default: '1',
+    example: 'all',
+    description: `Levels of reports: 1 = direct reports only, n = down to n levels (at most ${MAX_REPORT_DEPTH}), all = every level.`,
+  })
+  @IsOptional()
+  @IsString()
+  @FreeText()
+  @Matches(/^(all|[1-9][0-9]{0,2}|1000)$/, { message: `must be an integer from 1 to ${MAX_REPORT_DEPTH}, or all` })
+  depth?: string;
+
+  /** The deepest level asked for; undefined for `all`. */
+  maxDepth(): number | undefined {
+    return this.depth === 'all' ? undefined : Number(this.depth ?? 1);
+  }
+}
+
+/** A person in a reporting line: a report (depth 1 = direct report) or a manager (depth 1 = direct manager). */
+export class PersonInLineDto extends PersonDto {
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: 2_147_483_647,
+    example: 1,
+    description: 'Levels between this person and the person asked about (1: direct).',
+  })
+  depth!: number;
+}
+
+export class PersonInLineListDto {
+  @ApiProperty({ example: 1, description: 'Total number of people (all pages).' }) count!: number;
+  @ApiProperty({ type: [PersonInLineDto], maxItems: MAX_PER_PAGE }) data!: PersonInLineDto[];
 }
 
 export const ALIASES = { business_group: 'business', applicationdepartment: 'department', projectgroup: 'group' } as const;

@@ -18,6 +18,8 @@ export type RouteKind =
   | 'people.get'
   | 'people.update'
   | 'people.delete'
+  | 'people.reports'
+  | 'people.managers'
   | 'org.index'
   | 'org.view'
   | 'org.create'
@@ -191,6 +193,8 @@ export function requiredRole(c: FuzzCase): RoleKey {
   switch (c.route) {
     case 'people.list':
     case 'people.get':
+    case 'people.reports':
+    case 'people.managers':
     case 'org.index':
     case 'org.view':
     case 'org.ancestors':
@@ -227,6 +231,8 @@ const SUCCESS: Record<RouteKind, number> = {
   'people.get': 200,
   'people.update': 200,
   'people.delete': 204,
+  'people.reports': 200,
+  'people.managers': 200,
   'org.index': 200,
   'org.view': 200,
   'org.create': 201,
@@ -561,6 +567,15 @@ export class Fuzzer {
       case 'org.index':
         out.push(...arrayListProblems(res, entity));
         break;
+      case 'people.reports':
+        out.push(...envelopeListProblems(res, 'person-in-line'));
+        break;
+      case 'people.managers': {
+        const body = res.body as { count?: unknown; data?: unknown[] } | undefined;
+        if (!Array.isArray(body?.data) || body.count !== body.data.length) out.push('managers: count is not the length of data[]');
+        else body.data.forEach((item, i) => out.push(...entityProblems('person-in-line', item, `data[${i}]`)));
+        break;
+      }
       case 'org.ancestors':
         out.push(...hierarchyProblems(res, 'ancestor'));
         break;

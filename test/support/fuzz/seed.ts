@@ -7,6 +7,7 @@ import type { TestApp } from '../test-app.js';
  *   unit root (project P) ── unit child ── unit grandchild          unit leaf (nothing related), unit old (ended)
  *   role mgr, role spare (nothing related), role old (ended)
  *   person one: child/mgr, root/mgr (ended)   person two: grandchild/no role   person lonely   person old (ended)
+ *   reporting lines: two and old report to one
  */
 export const SEED = {
   project: '55555555-5555-4555-8555-555555555501',
@@ -79,6 +80,7 @@ insert into org_person (id, person_id, org_unit_id, org_role_id, valid_from, val
   ('${A.oneInChild}', '${P.one}', '${U.child}', '${R.mgr}', null, null),
   ('${A.twoInGrandchild}', '${P.two}', '${U.grandchild}', null, null, null),
   ('${A.oneInRootEnded}', '${P.one}', '${U.root}', '${R.mgr}', ${ENDED});
+update person set manager_id = '${P.one}' where id in ('${P.two}', '${P.old}');
 `;
 
 /** Empties the four data tables and writes the fixed dataset (tokens are left alone). */

@@ -5,7 +5,7 @@ export const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 /** ISO 8601 UTC with milliseconds (contract section 1). */
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-type FieldType = 'uuid' | 'uuid?' | 'string' | 'string?' | 'boolean' | 'date' | 'date?' | 'scopes' | 'token';
+type FieldType = 'uuid' | 'uuid?' | 'string' | 'string?' | 'boolean' | 'date' | 'date?' | 'scopes' | 'token' | 'depth';
 
 const PERSON: Record<string, FieldType> = {
   id: 'uuid',
@@ -19,6 +19,8 @@ const PERSON: Record<string, FieldType> = {
   department: 'string?',
   group: 'string?',
   team: 'string?',
+  managerId: 'uuid?',
+  managerEmail: 'string?',
   validFrom: 'date?',
   validTo: 'date?',
   active: 'boolean',
@@ -83,6 +85,8 @@ const TOKEN: Record<string, FieldType> = {
 
 export const ENTITY_SHAPES = {
   person: PERSON,
+  /** A person in a reporting line (reports, managers): the person and its depth (1 = direct). */
+  'person-in-line': { ...PERSON, depth: 'depth' as FieldType },
   'org-unit': ORG_UNIT,
   'org-role': ORG_ROLE,
   'org-person': ORG_PERSON,
@@ -116,6 +120,8 @@ function fieldProblem(type: FieldType, value: unknown): string | undefined {
       return Array.isArray(value) && value.every((s) => typeof s === 'string') ? undefined : 'is not an array of strings';
     case 'token':
       return isString && /^ogm_[0-9A-Za-z]{36}$/.test(value) ? undefined : 'is not an ogm_ token';
+    case 'depth':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? undefined : 'is not a whole number from 1';
   }
 }
 
