@@ -3,6 +3,7 @@ import { IsBoolean, IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../common/pagination/page.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { FreeText } from '../common/validation/free-text.js';
+import { AsOfField } from '../common/validation/as-of.js';
 import {
   DATE_INPUT_DOC,
   DATE_TIME_INPUT_FORMS,
@@ -125,6 +126,8 @@ export abstract class IndexRequestBase {
   @IsBoolean({ message: 'must be true or false' })
   history?: boolean;
 
+  @AsOfField(true) as_of?: Date | null;
+
   pageRequest(): PageRequest {
     return { page: this.page ?? 1, perPage: this['per-page'] ?? DEFAULT_PER_PAGE };
   }
@@ -138,6 +141,11 @@ export class IdQueryDto {
   @FreeText()
   @MaxLength(64)
   id?: string;
+}
+
+/** Query of GET /v2/{res}/view: the `?id=` form and `as_of` (contract section 10.2). */
+export class ViewQueryDto extends IdQueryDto {
+  @AsOfField() as_of?: Date;
 }
 
 /** DELETE query: `?id=` form plus force / historicize (true/false/1/0). */

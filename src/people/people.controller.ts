@@ -11,7 +11,15 @@ import type { Preconditions } from '../common/concurrency/entity-tag.js';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
-import { CreatePersonDto, PeopleQueryDto, PersonDto, PersonEmailPipe, PersonListDto, UpdatePersonDto } from './dto/person.dto.js';
+import {
+  CreatePersonDto,
+  PeopleQueryDto,
+  PersonDto,
+  PersonEmailPipe,
+  PersonListDto,
+  PersonViewQueryDto,
+  UpdatePersonDto,
+} from './dto/person.dto.js';
 import { PeopleService } from './people.service.js';
 
 const READ = { scope: Scope.Api, minRole: SiteRole.Viewer } as const;
@@ -68,13 +76,17 @@ export class PeopleController {
   @Get(':email')
   @Authorize(READ)
   @EntityTagged()
-  @ApiOperation({ summary: 'View a person by email', description: 'Inactive people are answered too, with active: false.' })
+  @ApiOperation({
+    summary: 'View a person by email',
+    description:
+      'Inactive people are answered too, with active: false. With asOf: the person as recorded then (404 if none had the email then).',
+  })
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: PersonDto })
-  @problem(400, 'Invalid email format.')
+  @problem(400, 'Invalid email format or asOf.')
   @problem(404, 'No such person.')
-  get(@Param('email', PersonEmailPipe) email: string): Promise<PersonDto> {
-    return this.people.get(email);
+  get(@Param('email', PersonEmailPipe) email: string, @Query() query: PersonViewQueryDto): Promise<PersonDto> {
+    return this.people.get(email, query.asOf);
   }
 
   @Put(':email')

@@ -4,6 +4,7 @@ import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, 
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../../common/pagination/page.js';
 import { FreeText } from '../../common/validation/free-text.js';
 import { ToBoolean } from '../../common/validation/validation.js';
+import { AsOfField } from '../../common/validation/as-of.js';
 import { BoolField, RequiredUuidField, TextField, UuidField } from '../../org-chart/org-api.dto.js';
 
 const EX = {
@@ -46,6 +47,8 @@ export class AncestorsQueryDto {
 
   @QueryBool('If true, each unit carries head_count and total_head_count.')
   with_counts?: boolean;
+
+  @AsOfField() as_of?: Date;
 }
 
 /** `filter` of POST /v2/org-unit/descendants: the org-unit index filters, applied to the subtree's rows. */
@@ -95,6 +98,8 @@ export class DescendantsRequestDto {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   with_counts?: boolean;
+
+  @AsOfField(true) as_of?: Date | null;
 
   @ApiPropertyOptional({
     name: 'per-page',

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { FreeText } from '../../common/validation/free-text.js';
 import { ToBoolean } from '../../common/validation/validation.js';
-import { BoolField, DateField, IdQueryDto, IndexRequestBase, TextField, UuidField } from '../../org-chart/org-api.dto.js';
+import { BoolField, DateField, IndexRequestBase, TextField, UuidField, ViewQueryDto } from '../../org-chart/org-api.dto.js';
 
 const EX = {
   unit: '123e4567-e89b-12d3-a456-426655440000',
@@ -72,8 +72,8 @@ export class OrgUnitIndexDto extends IndexRequestBase {
   with_counts?: boolean;
 }
 
-/** Query of GET /v2/org-unit/view: the `?id=` form and `with_counts` (true/false/1/0). */
-export class OrgUnitViewQueryDto extends IdQueryDto {
+/** Query of GET /v2/org-unit/view: the `?id=` form, `as_of` and `with_counts` (true/false/1/0). */
+export class OrgUnitViewQueryDto extends ViewQueryDto {
   @ApiPropertyOptional({ type: Boolean, example: false, description: 'If true, the unit carries head_count and total_head_count.' })
   @IsOptional()
   @ToBoolean()
