@@ -1,3 +1,4 @@
+import { encodeCursor, END_OF_TRANSACTION } from '../../src/changes/change-cursor.js';
 import { externalIdDigits, PEOPLE, people } from './people.dataset.js';
 import type { Dataset, Sql } from './types.js';
 
@@ -34,6 +35,12 @@ export interface OrgFixtures {
   readonly unitsWithAssignments: readonly string[];
   /** Active units with active children, outside the delete target. */
   readonly unitsWithChildren: readonly string[];
+  /**
+   * A change-feed cursor just after the last seeding transaction (the last one with more than 10,000
+   * events): the feed after it is the small transactions of the write operations (this run's and
+   * earlier runs').
+   */
+  readonly changesAfterSeed: string;
 }
 
 /**
@@ -234,6 +241,14 @@ export const org: Dataset<OrgFixtures> = {
       [project],
     );
     if (withAssignments.length === 0 || withChildren.length === 0) throw new Error('the org dataset has no units to draw from');
-    return { unitsWithAssignments: withAssignments.map((r) => r.id), unitsWithChildren: withChildren.map((r) => r.id) };
+    const [seedEnd] = await sql<{ position: string }>(
+      `select coalesce(max(t.position), 0)::text as position from change_tx t
+        where t.position is not null and (select count(*) from change_event e where e.xid = t.xid) > 10000`,
+    );
+    return {
+      unitsWithAssignments: withAssignments.map((r) => r.id),
+      unitsWithChildren: withChildren.map((r) => r.id),
+      changesAfterSeed: encodeCursor({ position: BigInt(seedEnd?.position ?? '0'), seq: END_OF_TRANSACTION }),
+    };
   },
 };
