@@ -52,7 +52,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --only TEXT            only the operations whose name contains TEXT (repeatable)
   --reference            also start the reference server (Fastify + pg, scripts/bench/reference-server.ts) and
                          measure it and the service alternately on the operations it answers (only those)
-  --rounds N             with --reference: rounds of service and reference runs per operation (default 1)
+  --rounds N             with --reference: rounds of service and reference runs per operation (default 1);
+                         rounds of log-on and log-off runs of the change-log overhead writes (at least 2)
   --people N             people to seed (default 100000; another count reseeds)
   --log-file PATH        where the service's log lines go (default /dev/null; written as to stdout)
   --help
