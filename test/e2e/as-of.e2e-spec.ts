@@ -136,6 +136,26 @@ describe('as_of reads (contract section 10.2)', () => {
       expect((await listPeople({ asOf: await instant(), sort: '-lastName' })).body).toEqual({ count: 2, data: [bob, newAda] });
     });
 
+    it('pages as of the instant: the Link and its keyset cursor keep asOf', async () => {
+      await f.person({ email: 'a@example.com', firstName: 'A', lastName: 'Aa' });
+      await f.person({ email: 'b@example.com', firstName: 'B', lastName: 'Bb' });
+      const before = await instant();
+      await f.person({ email: 'c@example.com', firstName: 'C', lastName: 'Ab' });
+      expect((await t.http().put(`${PEOPLE}/a@example.com`).set(write).send({ lastName: 'Zz' })).status).toBe(200);
+
+      const first = await listPeople({ asOf: before, sort: 'lastName', 'per-page': '1' });
+      expect(first.body).toEqual({ count: 2, data: [personBody({ email: 'a@example.com', firstName: 'A', lastName: 'Aa' })] });
+      const next = /<([^>]+)>; rel="next"/.exec(first.headers.link)?.[1];
+      expect(next).toContain(`asOf=${encodeURIComponent(before)}`);
+      expect(next).toContain('cursor=');
+      const second = await t
+        .http()
+        .get(next as string)
+        .set(read);
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual({ count: 2, data: [personBody({ email: 'b@example.com', firstName: 'B', lastName: 'Bb' })] });
+    });
+
     it("an asOf equal to an event's `at` shows that event's state", async () => {
       const id = await f.person({ email: 'eve@example.com', firstName: 'Eve', lastName: 'One' });
       expect((await t.http().put(`${PEOPLE}/eve@example.com`).set(write).send({ lastName: 'Two' })).status).toBe(200);
