@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { drain } from '../support/changes.js';
 import { bearer, createTestApp, ISO, problem, UUID, type TestApp } from '../support/test-app.js';
 import { errorFields, orgFactories, truncateOrgTables, type OrgFactories } from '../support/org-factories.js';
+import { HistoryStatistics } from '../../src/database/history-statistics.js';
 
 /**
  * Point-in-time reads (contract section 10.2): every read as recorded at an instant, from the history
@@ -372,6 +373,29 @@ describe('as_of reads (contract section 10.2)', () => {
       expectInvalid(await t.http().get(`/v2/org-unit/ancestors/${unit}`).query({ as_of: 'now' }).set(read), 'as_of');
       expectInvalid(await t.http().post('/v2/org-unit/descendants').set(read).send({ org_unit_id: unit, as_of: '31/01/2026' }), 'as_of');
     });
+  });
+
+  it('HistoryStatistics analyzes the _versions parents (the planner statistics as-of joins need)', async () => {
+    await f.person({ email: 'stats@example.com' });
+    const lastAnalyze = async () =>
+      (
+        await t.sql<{ at: string | null }>(
+          `select max(last_analyze)::text as at from pg_stat_user_tables where relname in ('person_versions', 'org_person_versions')`,
+        )
+      )[0].at;
+    const before = await lastAnalyze();
+    expect(await t.app.get(HistoryStatistics).analyze()).toBe(true);
+    // Statistics counters are published asynchronously: wait for them (at most 5 s).
+    let after = await lastAnalyze();
+    for (let i = 0; i < 50 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await lastAnalyze();
+    }
+    expect(after).not.toBe(before);
+    const stats = await t.sql<{ tablename: string }>(
+      `select distinct tablename from pg_stats where inherited and attname = 'id' and tablename like '%_versions' order by tablename`,
+    );
+    expect(stats.map((row) => row.tablename)).toContain('person_versions');
   });
 
   it('each history table has exactly its live table’s columns, in the same order (a column added to one must be added to the other)', async () => {
