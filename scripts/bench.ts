@@ -18,7 +18,7 @@ import { CREATED_EMAIL_DOMAIN, OPERATIONS, TIMED_OPERATIONS } from './bench/oper
 import { org } from './bench/org.dataset.js';
 import { people, reporting, setPeople } from './bench/people.dataset.js';
 import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
-import { formatReport, writeReport, type BenchReport, type DatasetReport } from './bench/report.js';
+import { formatReport, writeReport, type AsOfRatio, type BenchReport, type DatasetReport } from './bench/report.js';
 import { runTimed } from './bench/timed.js';
 import { runSyncBench } from './bench/sync.js';
 import {
@@ -52,7 +52,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --only TEXT            only the operations whose name contains TEXT (repeatable)
   --reference            also start the reference server (Fastify + pg, scripts/bench/reference-server.ts) and
                          measure it and the service alternately on the operations it answers (only those)
-  --rounds N             with --reference: rounds of service and reference runs per operation (default 1)
+  --rounds N             with --reference: rounds of service and reference runs per operation (default 1);
+                         rounds of log-on and log-off runs of the change-log overhead writes (at least 2)
   --people N             people to seed (default 100000; another count reseeds)
   --log-file PATH        where the service's log lines go (default /dev/null; written as to stdout)
   --help
@@ -327,6 +328,12 @@ const medianOf = (runs: readonly RunSummary[]) => ({
   p99: middle(runs.map((r) => r.latencyMs.p99)),
 });
 
+/** The round whose throughput is closest to the median: it stands for the rounds in the usual columns. */
+function closestTo(rounds: readonly Measured[], median: { requestsPerSecond: number }): Measured | undefined {
+  const distance = (m: Measured) => Math.abs(m.measured.requestsPerSecond - median.requestsPerSecond);
+  return [...rounds].sort((a, b) => distance(a) - distance(b))[0];
+}
+
 async function measure(
   target: LoadTarget,
   reference: LoadTarget | undefined,
@@ -370,12 +377,7 @@ async function measure(
     sameAnswer: mismatch ?? null,
   };
   // The service's round closest to its median stands for it in the usual columns.
-  const representative =
-    [...service].sort(
-      (a, b) =>
-        Math.abs(a.measured.requestsPerSecond - serviceMedian.requestsPerSecond) -
-        Math.abs(b.measured.requestsPerSecond - serviceMedian.requestsPerSecond),
-    )[0] ?? service[0];
+  const representative = closestTo(service, serviceMedian);
   const firstBad = service.find((m) => !statusOk(operation, m.first.status))?.first ?? null;
   return {
     ...base,
@@ -385,6 +387,103 @@ async function measure(
     measured: representative?.measured ?? NO_RUN,
     comparison,
   };
+}
+
+/**
+ * The change-log and history triggers of `table` (migrations change_log and as_of): what issue 11's
+ * point 9 calls the log's write overhead. The ETag version trigger stays (it is not the log).
+ */
+const logTriggers = (table: string) => [
+  `change_log_${table}_insert`,
+  `change_log_${table}_update`,
+  `change_log_${table}_delete`,
+  `${table}_z_history`,
+  `${table}_z_history_delete`,
+];
+
+async function setLogTriggers(sql: ReturnType<typeof sqlOn>, tables: readonly string[], enabled: boolean): Promise<void> {
+  for (const table of tables) {
+    const verb = enabled ? 'enable' : 'disable';
+    await sql(
+      `alter table ${table} ${logTriggers(table)
+        .map((name) => `${verb} trigger ${name}`)
+        .join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Issue 11, point 9: the same write with the change-log and history triggers enabled, then disabled
+ * (on the bench database only, between runs, never under load), in alternated rounds (enabled first
+ * in odd rounds), at least two. `measured` is the enabled rounds' median; `logOverhead.ratio` is
+ * enabled / disabled throughput. The triggers are enabled again whatever happens.
+ */
+async function measureLogOverhead(
+  target: LoadTarget,
+  operation: Operation & { logOverhead: { tables: readonly string[] } },
+  fixtures: Fixtures,
+  options: Options,
+  signal: AbortSignal,
+  sql: ReturnType<typeof sqlOn>,
+): Promise<OperationResult> {
+  const on: Measured[] = [];
+  const off: Measured[] = [];
+  const rounds = Math.max(2, options.rounds);
+  try {
+    for (let round = 1; round <= rounds && !signal.aborted; round++) {
+      const order = round % 2 === 1 ? ([true, false] as const) : ([false, true] as const);
+      for (const enabled of order) {
+        if (signal.aborted) break;
+        await setLogTriggers(sql, operation.logOverhead.tables, enabled);
+        const label = `${operation.name} [log ${enabled ? 'on' : 'off'}, round ${round}]`;
+        (enabled ? on : off).push(await measureOn(target, label, operation, fixtures, options, signal));
+      }
+    }
+  } finally {
+    await setLogTriggers(sql, operation.logOverhead.tables, true);
+  }
+  const onMedian = medianOf(on.map((m) => m.measured));
+  const offMedian = medianOf(off.map((m) => m.measured));
+  const representative = closestTo(on, onMedian);
+  const all = [...on, ...off];
+  return {
+    operation: operation.name,
+    method: operation.method,
+    path: operation.path,
+    ok: all.length > 0 && all.every((m) => cleanMeasure(operation, m)),
+    preflight: all.find((m) => !statusOk(operation, m.first.status))?.first ?? null,
+    warmup: representative?.warmup ?? NO_RUN,
+    measured: representative?.measured ?? NO_RUN,
+    logOverhead: {
+      service: on.map((m) => m.measured),
+      reference: off.map((m) => m.measured),
+      serviceMedian: onMedian,
+      referenceMedian: offMedian,
+      ratio: offMedian.requestsPerSecond > 0 ? Math.round((onMedian.requestsPerSecond / offMedian.requestsPerSecond) * 100) / 100 : null,
+      referenceOk: off.every((m) => cleanMeasure(operation, m)),
+      sameAnswer: null,
+    },
+  };
+}
+
+/** Issue 11, point 3: each as-of read against the same read of now, measured in the same run. */
+function asOfRatios(operations: readonly Operation[], results: readonly OperationResult[]): AsOfRatio[] {
+  const byName = new Map(results.map((r) => [r.operation, r]));
+  return operations.flatMap((operation) => {
+    const asOf = byName.get(operation.name);
+    const now = operation.asOfOf === undefined ? undefined : byName.get(operation.asOfOf);
+    if (!asOf || !now) return [];
+    const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100);
+    return [
+      {
+        operation: operation.name,
+        now: now.operation,
+        throughput: ratio(now.measured.requestsPerSecond, asOf.measured.requestsPerSecond),
+        p50: ratio(asOf.measured.latencyMs.p50, now.measured.latencyMs.p50),
+        ok: asOf.ok && now.ok,
+      },
+    ];
+  });
 }
 
 async function main(): Promise<number> {
@@ -443,7 +542,12 @@ async function main(): Promise<number> {
     try {
       for (const operation of options.operations) {
         if (abort.signal.aborted) break;
-        results.push(await measure(target, reference, operation, data.fixtures, options, abort.signal));
+        const { logOverhead } = operation;
+        results.push(
+          logOverhead && !reference
+            ? await measureLogOverhead(target, { ...operation, logOverhead }, data.fixtures, options, abort.signal, sqlOn(orm.em.fork()))
+            : await measure(target, reference, operation, data.fixtures, options, abort.signal),
+        );
       }
       if (options.timed.length > 0 && !abort.signal.aborted) {
         // The harness's own pool prepares and checks the rows, so the application's pool only serves the request.
@@ -504,6 +608,7 @@ async function main(): Promise<number> {
       datasets: data.datasets,
       memory: { rssMiB: { start: rss[0], max: Math.max(...rss), end: rss[rss.length - 1], samples: rss.length } },
       results,
+      asOf: asOfRatios(options.operations, results),
       timed,
       ok: results.every((r) => r.ok && (r.comparison?.referenceOk ?? true)) && timed.every((t) => t.ok),
     };

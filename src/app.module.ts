@@ -4,6 +4,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ormConfig } from './database/mikro-orm.config.js';
+import { HistoryStatistics } from './database/history-statistics.js';
 import { AuthModule } from './tokens/auth.module.js';
 import { LoadModule } from './common/load/load.module.js';
 import { JobsModule } from './common/jobs/jobs.module.js';
@@ -51,6 +52,8 @@ export class AppModule {
         { provide: APP_PIPE, useFactory: createValidationPipe },
         // Who writes, for the change log: every handler runs inside writeContext.
         { provide: APP_INTERCEPTOR, useClass: WriteContextInterceptor },
+        // Planner statistics of the tables point-in-time reads scan (docs/decisions.md, "Point-in-time reads").
+        HistoryStatistics,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { ASSIGNMENTS_PER_UNIT, org, ORG_ASSIGNMENTS, ORG_UNITS, rebuildDeleteBranch } from './org.dataset.js';
 import { people, reporting, TOP_MANAGER_EMAIL } from './people.dataset.js';
-import type { Operation, TimedOperation } from './types.js';
+import type { Operation, RequestVariant, TimedOperation } from './types.js';
 
 /** A uniformly random element (the lists are never empty: fixtures() refuses an empty table). */
 function pick<T>(values: readonly T[]): T {
@@ -15,6 +15,7 @@ function pick<T>(values: readonly T[]): T {
 export const CREATED_EMAIL_DOMAIN = 'created.bench.example.com';
 
 let created = 0;
+let updated = 0;
 /** Unique per process and request: autocannon's setupRequest runs once per request sent. */
 const runTag = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
@@ -32,12 +33,36 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    // Issue 11, point 3: the same reads as of an instant (taken when the run starts, after the seed).
+    name: 'person by email, as of',
+    method: 'GET',
+    path: '/api/v2/data/people/{email}?asOf={instant}',
+    datasets: [people],
+    asOfOf: 'person by email',
+    vary: (fixtures) => {
+      const { emails } = fixtures.get(people);
+      const at = encodeURIComponent(new Date().toISOString());
+      return () => ({ path: `/api/v2/data/people/${encodeURIComponent(pick(emails))}?asOf=${at}` });
+    },
+  },
+  {
     // (b) of issue 10
     name: 'people list, sort lastName',
     method: 'GET',
     path: '/api/v2/data/people?per-page=100&sort=lastName',
     datasets: [people],
     reference: true,
+  },
+  {
+    name: 'people list, sort lastName, as of',
+    method: 'GET',
+    path: '/api/v2/data/people?per-page=100&sort=lastName&asOf={instant}',
+    datasets: [people],
+    asOfOf: 'people list, sort lastName',
+    vary: () => {
+      const path = `/api/v2/data/people?per-page=100&sort=lastName&asOf=${encodeURIComponent(new Date().toISOString())}`;
+      return () => ({ path });
+    },
   },
   {
     // (c) of issue 10
@@ -49,6 +74,21 @@ export const OPERATIONS: readonly Operation[] = [
     vary: (fixtures) => {
       const { unitsWithAssignments } = fixtures.get(org);
       return () => ({ path: '/v2/org-person/index', body: { filter: { org_unit_id: pick(unitsWithAssignments) }, 'per-page': 20 } });
+    },
+  },
+  {
+    name: 'org-person index by unit, per-page 20, as of',
+    method: 'POST',
+    path: '/v2/org-person/index',
+    datasets: [org],
+    asOfOf: 'org-person index by unit, per-page 20',
+    vary: (fixtures) => {
+      const { unitsWithAssignments } = fixtures.get(org);
+      const at = new Date().toISOString();
+      return () => ({
+        path: '/v2/org-person/index',
+        body: { filter: { org_unit_id: pick(unitsWithAssignments) }, 'per-page': 20, as_of: at },
+      });
     },
   },
   {
@@ -74,6 +114,7 @@ export const OPERATIONS: readonly Operation[] = [
     datasets: [people],
     reference: true,
     expectedStatus: 201,
+    logOverhead: { tables: ['person'] },
     vary: () => () => ({
       path: '/api/v2/data/people',
       body: {
@@ -84,6 +125,51 @@ export const OPERATIONS: readonly Operation[] = [
         team: 'Platform',
       },
     }),
+  },
+  {
+    // Issue 11, point 9: every request a real change (the team of a random seeded person flips between
+    // two values unlikely to be its current one), so each writes one change event and one history row.
+    name: 'person update',
+    method: 'PUT',
+    path: '/api/v2/data/people/{email}',
+    datasets: [people],
+    logOverhead: { tables: ['person'] },
+    vary: (fixtures): (() => RequestVariant) => {
+      const { emails } = fixtures.get(people);
+      return () => ({
+        path: `/api/v2/data/people/${encodeURIComponent(pick(emails))}`,
+        body: { team: `Bench ${runTag} ${++updated}` },
+      });
+    },
+  },
+  {
+    // Issue 11, point 9: the change feed's read rate (Administrator token). From the oldest event kept:
+    // the first page of the seed's one transaction of 100,000 (people) events.
+    name: 'changes feed from the start, limit 100',
+    method: 'GET',
+    path: '/api/v2/changes?limit=100',
+    datasets: [people],
+  },
+  {
+    // After the seed: the small transactions of the write operations above (this run's and earlier runs').
+    name: 'changes feed after the seed, limit 100',
+    method: 'GET',
+    path: '/api/v2/changes?after={seed end}&limit=100',
+    datasets: [org],
+    vary: (fixtures) => {
+      const path = `/api/v2/changes?after=${fixtures.get(org).changesAfterSeed}&limit=100`;
+      return () => ({ path });
+    },
+  },
+  {
+    name: 'changes feed after the seed, limit 1000',
+    method: 'GET',
+    path: '/api/v2/changes?after={seed end}&limit=1000',
+    datasets: [org],
+    vary: (fixtures) => {
+      const path = `/api/v2/changes?after=${fixtures.get(org).changesAfterSeed}&limit=1000`;
+      return () => ({ path });
+    },
   },
   {
     // The security review's slow search: a 254-character q (1.3-1.8 s before the trigram indexes).

@@ -1,3 +1,4 @@
+import { encodeCursor, END_OF_TRANSACTION } from '../../src/changes/change-cursor.js';
 import { externalIdDigits, PEOPLE, people } from './people.dataset.js';
 import type { Dataset, Sql } from './types.js';
 
@@ -36,6 +37,12 @@ export interface OrgFixtures {
   readonly unitsWithChildren: readonly string[];
   /** The roots of the projects (1,000-unit trees), outside the delete target. */
   readonly projectRoots: readonly string[];
+  /**
+   * A change-feed cursor just after the last seeding transaction (the last one with more than 10,000
+   * events): the feed after it is the small transactions of the write operations (this run's and
+   * earlier runs').
+   */
+  readonly changesAfterSeed: string;
 }
 
 /**
@@ -241,10 +248,15 @@ export const org: Dataset<OrgFixtures> = {
     );
     if (withAssignments.length === 0 || withChildren.length === 0 || roots.length === 0)
       throw new Error('the org dataset has no units to draw from');
+    const [seedEnd] = await sql<{ position: string }>(
+      `select coalesce(max(t.position), 0)::text as position from change_tx t
+        where t.position is not null and (select count(*) from change_event e where e.xid = t.xid) > 10000`,
+    );
     return {
       unitsWithAssignments: withAssignments.map((r) => r.id),
       unitsWithChildren: withChildren.map((r) => r.id),
       projectRoots: roots.map((r) => r.id),
+      changesAfterSeed: encodeCursor({ position: BigInt(seedEnd?.position ?? '0'), seq: END_OF_TRANSACTION }),
     };
   },
 };

@@ -48,6 +48,8 @@ export interface BenchReport {
   readonly load: LoadSettings & { readonly tool: string; readonly inProcess: true; readonly timedRuns: number };
   readonly datasets: readonly DatasetReport[];
   readonly results: readonly OperationResult[];
+  /** Issue 11, point 3: each as-of read against the same read of now (same run). */
+  readonly asOf: readonly AsOfRatio[];
   /** Operations timed one request at a time (force delete), with each run. */
   readonly timed: readonly TimedResult[];
   /** False when any operation answered anything but 2xx or failed to answer, or a timed run failed. */
@@ -74,6 +76,51 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 /** The human-readable report: context lines, the results table, then what went wrong, if anything. */
+/** An as-of read against the same read of now, measured in the same run. */
+export interface AsOfRatio {
+  readonly operation: string;
+  readonly now: string;
+  /** now req/s / as-of req/s: how many times the as-of read costs (target at most 2). */
+  readonly throughput: number | null;
+  /** as-of p50 / now p50. */
+  readonly p50: number | null;
+  readonly ok: boolean;
+}
+
+/** Issue 11, point 3: the as-of reads against the same reads of now (target: cost at most 2x). */
+function formatAsOf(ratios: readonly AsOfRatio[]): string[] {
+  if (ratios.length === 0) return [];
+  const header = ['as-of read', 'same read now', 'cost (now req/s / as-of req/s)', 'p50 as-of / now'];
+  const rows = ratios.map((r) => [r.operation, r.now, `${fixed(r.throughput, 2)}${r.ok ? '' : ' FAILED'}`, fixed(r.p50, 2)]);
+  return ['', 'Point-in-time reads (issue 11, point 3: at most 2x):', table(header, rows, new Set([2, 3]))];
+}
+
+/** Issue 11, point 9: writes with the change-log and history triggers on and off (target: the log costs at most 15%). */
+function formatLogOverhead(results: readonly OperationResult[]): string[] {
+  const measured = results.filter((r) => r.logOverhead !== undefined);
+  if (measured.length === 0) return [];
+  const header = ['write', 'log on req/s', 'p50 ms', 'log off req/s', 'p50 ms', 'on / off', 'log cost', 'load avg per run'];
+  const rows = measured.map((r) => {
+    const c = r.logOverhead!;
+    const loads = [...c.service, ...c.reference].map((run) => fixed(run.loadAverage, 1)).join(' ');
+    return [
+      r.operation,
+      fixed(c.serviceMedian.requestsPerSecond, 1),
+      fixed(c.serviceMedian.p50, 2),
+      fixed(c.referenceMedian.requestsPerSecond, 1),
+      fixed(c.referenceMedian.p50, 2),
+      `${fixed(c.ratio, 2)}${r.ok ? '' : ' FAILED'}`,
+      c.ratio === null ? '-' : `${Math.round((1 - c.ratio) * 100)}%`,
+      loads,
+    ];
+  });
+  return [
+    '',
+    'Change-log write overhead (issue 11, point 9: at most 15% of throughput); medians of alternated rounds, triggers disabled between runs:',
+    table(header, rows, new Set([1, 2, 3, 4, 5, 6])),
+  ];
+}
+
 export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const lines = [
@@ -108,6 +155,8 @@ export function formatReport(report: BenchReport): string {
   }
 
   lines.push(...formatComparison(report.results));
+  lines.push(...formatAsOf(report.asOf ?? []));
+  lines.push(...formatLogOverhead(report.results));
   lines.push(...formatTimed(report.timed));
 
   for (const r of report.results.filter((x) => !x.ok)) {

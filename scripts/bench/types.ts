@@ -72,6 +72,16 @@ export interface Operation {
   readonly reference?: boolean;
   /** Expected status of every answer (default: any 2xx). */
   readonly expectedStatus?: number;
+  /**
+   * The point-in-time form (contract section 10.2) of the operation of that name: the report sets its
+   * figures against that one's, measured in the same run (issue 11, point 3: at most 2x).
+   */
+  readonly asOfOf?: string;
+  /**
+   * A write whose cost with the change log and the history triggers is set against the same write with
+   * them disabled on the bench database, rounds alternated (issue 11, point 9: at most 15%).
+   */
+  readonly logOverhead?: { readonly tables: readonly string[] };
 }
 
 /** What one run of a timed operation acts on, made fresh before the run. */
@@ -158,6 +168,11 @@ export interface OperationResult {
    * median round. Absent without --reference or for an operation the reference does not answer.
    */
   readonly comparison?: Comparison;
+  /**
+   * For a `logOverhead` operation: the rounds with the change-log and history triggers enabled
+   * (`service`) and disabled (`reference`); `ratio` = enabled / disabled throughput (medians).
+   */
+  readonly logOverhead?: Comparison;
 }
 
 export interface Comparison {

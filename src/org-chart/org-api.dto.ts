@@ -3,6 +3,7 @@ import { IsBoolean, IsDate, IsDefined, IsInt, IsOptional, IsString, Matches, Max
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, type PageRequest } from '../common/pagination/page.js';
 import { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import { FreeText } from '../common/validation/free-text.js';
+import { AsOfField } from '../common/validation/as-of.js';
 import {
   DATE_INPUT_DOC,
   DATE_TIME_INPUT_FORMS,
@@ -131,6 +132,8 @@ export abstract class IndexRequestBase extends PageBodyBase {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   history?: boolean;
+
+  @AsOfField(true) as_of?: Date | null;
 }
 
 /** `?id=` of the query-string forms of view, update and historicize (the path form needs none). */
@@ -141,6 +144,11 @@ export class IdQueryDto {
   @FreeText()
   @MaxLength(64)
   id?: string;
+}
+
+/** Query of GET /v2/{res}/view: the `?id=` form and `as_of` (contract section 10.2). */
+export class ViewQueryDto extends IdQueryDto {
+  @AsOfField() as_of?: Date;
 }
 
 /** DELETE query: `?id=` form plus force / historicize (true/false/1/0). */

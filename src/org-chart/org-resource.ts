@@ -44,8 +44,8 @@ export interface WriteAttempt {
 
 /** The list and view read model of a resource, as its repository answers them. */
 export interface ReadModelRepository<Row, F, S extends string> {
-  list(filter: F | undefined, sort: SortTerm<S>[], page: PageRequest, history: boolean, at: Date): Promise<CountedPage<Row>>;
-  view(id: string, at: Date): Promise<VersionedRow<Row> | undefined>;
+  list(filter: F | undefined, sort: SortTerm<S>[], page: PageRequest, history: boolean, at: Date, asOf?: Date): Promise<CountedPage<Row>>;
+  view(id: string, at: Date, asOf?: Date): Promise<VersionedRow<Row> | undefined>;
 }
 
 /** POST /v2/{res}/index body, as the shared list reads it. */
@@ -53,6 +53,8 @@ export interface IndexRequest<F> {
   filter?: F;
   sort?: string;
   history?: boolean;
+  /** A point-in-time read (contract section 10.2); absent or null: now. */
+  as_of?: Date | null;
   pageRequest(): PageRequest;
 }
 
@@ -85,18 +87,20 @@ export function notFound(resource: { name: string }, id: string): EntityNotFound
   return new EntityNotFoundError(`No ${resource.name} with id ${id}.`);
 }
 
-/** POST /v2/{res}/index: one page of the read model at this instant, with the exact total. */
+/** POST /v2/{res}/index: one page of the read model at this instant (or as recorded at `as_of`), with the exact total. */
 export async function listPage<E extends OrgEntity, Row, Dto, F, S extends string>(
   org: OrgContext<E, Row, Dto, F, S>,
   body: IndexRequest<F>,
 ): Promise<Page<Dto>> {
   const page = body.pageRequest();
+  const asOf = body.as_of ?? undefined;
   const { items, total } = await org.rows.list(
     body.filter,
     parseSort(body.sort, org.resource.sorts),
     page,
     body.history ?? false,
-    new Date(),
+    asOf ?? new Date(),
+    asOf,
   );
   return { items: items.map((row) => org.resource.toDto(row)), total, page: page.page, perPage: page.perPage };
 }
@@ -104,13 +108,15 @@ export async function listPage<E extends OrgEntity, Row, Dto, F, S extends strin
 /**
  * GET /v2/{res}/view/{id}: the entity, active or not, tagged with its ETag (read in the same
  * statement as the row); 404 when there is none. Writes answer through it too, inside their
- * transaction, so the tag they answer is the version they wrote.
+ * transaction, so the tag they answer is the version they wrote. With `asOf`: the entity as recorded
+ * then (contract section 10.2; 404 when it did not exist then), tagged with its version then.
  */
 export async function viewOne<E extends OrgEntity, Row, Dto extends object, F, S extends string>(
   org: OrgContext<E, Row, Dto, F, S>,
   id: string,
+  asOf?: Date,
 ): Promise<Tagged<Dto>> {
-  const found = await org.rows.view(id, new Date());
+  const found = await org.rows.view(id, asOf ?? new Date(), asOf);
   if (!found) throw notFound(org.resource, id);
   const { entity_version, ...row } = found;
   return withEntityTag(org.resource.toDto(row as Row), entityTag(id, entity_version));

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { ToBoolean } from '../common/validation/validation.js';
-import { BoolField, IdQueryDto, TextField, UuidField } from './org-api.dto.js';
+import { BoolField, TextField, UuidField, ViewQueryDto } from './org-api.dto.js';
 
 /**
  * The org-unit shapes the org-unit routes (src/org-units) and the hierarchy reads (src/org-hierarchy)
@@ -33,7 +33,7 @@ export class OrgUnitFilterDto {
 }
 
 /** Query of GET /v2/org-unit/view (the `?id=` form) and of the ancestors: `with_counts` (true/false/1/0). */
-export class OrgUnitCountsQueryDto extends IdQueryDto {
+export class OrgUnitCountsQueryDto extends ViewQueryDto {
   @ApiPropertyOptional({ type: Boolean, example: false, description: 'If true, each unit carries head_count and total_head_count.' })
   @IsOptional()
   @ToBoolean()

@@ -43,15 +43,26 @@ export interface ReadFocus<Filter> {
 /** A viewed row and, read in the same statement, the entity's version behind its ETag (contract section 10.4). */
 export type VersionedRow<Row> = Row & { entity_version: string };
 
-/** The arguments of a repository's `list`: the filter, the sort terms, the page, history (inactive rows too) and the instant. */
-export type ListArgs<F, S extends string> = [filter: F | undefined, sort: SortTerm<S>[], page: PageRequest, history: boolean, at: Date];
+/**
+ * The arguments of a repository's `list`: the filter, the sort terms, the page, history (inactive rows
+ * too), the instant validity is evaluated at, and `asOf` for a point-in-time read (contract section
+ * 10.2: the rows as recorded then; absent: the rows of now).
+ */
+export type ListArgs<F, S extends string> = [
+  filter: F | undefined,
+  sort: SortTerm<S>[],
+  page: PageRequest,
+  history: boolean,
+  at: Date,
+  asOf?: Date,
+];
 
 /** The list and the view statements of one resource; each runs on the EntityManager it is given (the request's, or its transaction). */
 export interface ReadModel<Row extends object, Filter extends object, S extends string> {
   /** One page and the exact total, in one statement (see `countedPage`); without `history`, only rows active with all their parents. */
   list(em: EntityManager, ...args: ListArgs<Filter, S>): Promise<CountedPage<Row>>;
-  /** The row of one entity (active or not) with its version, undefined when there is none. */
-  view(em: EntityManager, id: string, at: Date): Promise<VersionedRow<Row> | undefined>;
+  /** The row of one entity (active or not) with its version, undefined when there is none (as recorded at `asOf` when given). */
+  view(em: EntityManager, id: string, at: Date, asOf?: Date): Promise<VersionedRow<Row> | undefined>;
 }
 
 /**
@@ -60,11 +71,11 @@ export interface ReadModel<Row extends object, Filter extends object, S extends 
  */
 export function readModel<Row extends object, Filter extends object>() {
   return <S extends string>(spec: ReadModelSpec<keyof Filter & string, S, Filter>): ReadModel<Row, Filter, S> => ({
-    list(em, filter, sort, page, history, at) {
+    list(em, filter, sort, page, history, at, asOf) {
       const where = compileFilters(filter as Partial<Record<keyof Filter & string, unknown>> | undefined, spec.filters);
       if (!history) where.push(sql`owned_active and parent_active`);
       return countedPage<Row>(
-        (statement) => preparedRows(em, statement),
+        (statement) => preparedRows(em, statement, asOf),
         {
           withClause: spec.head(at, { filter }),
           from: sql`rows ${whereSql(where)}`,
@@ -74,12 +85,13 @@ export function readModel<Row extends object, Filter extends object>() {
         { limit: page.perPage, offset: offsetOf(page) },
       );
     },
-    async view(em, id, at) {
+    async view(em, id, at, asOf) {
       // One statement for the body and its tag, so both always describe the same state of the entity.
       const [row] = await preparedRows(
         em,
         sql<VersionedRow<Row>>`${spec.head(at, { viewId: id })} select rows.*, e.version::text as entity_version
           from rows join ${sql.raw(spec.table)} e on e.id = rows.${sql.raw(idOf(spec))} where rows.${sql.raw(idOf(spec))} = ${id}`,
+        asOf,
       );
       return row;
     },

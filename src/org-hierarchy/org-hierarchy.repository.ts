@@ -102,8 +102,8 @@ export interface DescendantsPage {
 /**
  * Hierarchy reads (contract section 11): ancestors, descendants and head counts, each one statement
  * over a recursive walk of org_unit from the given unit (docs/decisions.md, "Hierarchy reads").
- * Every statement takes the evaluation instant `at` once (`at_instant`), so point-in-time reads can
- * thread their instant through.
+ * Every statement takes the evaluation instant `at` once (`at_instant`); with `asOf` (a point-in-time
+ * read, contract section 10.2) the same statement reads the tables as recorded then (database/sql.ts).
  */
 @Injectable()
 export class OrgHierarchyRepository {
@@ -114,7 +114,7 @@ export class OrgHierarchyRepository {
    * the unit does not exist. Without `history`, ancestors hidden by section 2 are left out (an
    * inactive ancestor and everything below it: the chain then stops above it).
    */
-  async ancestors(id: string, at: Date, history: boolean, withCounts: boolean): Promise<(AncestorDto & { self: boolean })[]> {
+  async ancestors(id: string, at: Date, history: boolean, withCounts: boolean, asOf?: Date): Promise<(AncestorDto & { self: boolean })[]> {
     const visible = history
       ? sql`true`
       : sql`(c.n = 0 or (${sql.raw(activeSql('u'))} and (u.parent_id is null or not exists (select from inactive_units i where i.id = u.parent_id))))`;
@@ -136,6 +136,7 @@ export class OrgHierarchyRepository {
       select r.*${withCounts ? sql`, ${COUNT_COLUMNS}` : sql``}
         from chain_rows r ${withCounts ? sql`left join head_counts hc on hc.org_unit_id = r.org_unit_id` : sql``}
        order by r.depth`,
+      asOf,
     );
     return found;
   }
@@ -152,7 +153,15 @@ export class OrgHierarchyRepository {
    */
   async descendants(
     id: string,
-    options: { maxDepth?: number; filter?: DescendantsFilterDto; history: boolean; withCounts: boolean; page: PageRequest; at: Date },
+    options: {
+      maxDepth?: number;
+      filter?: DescendantsFilterDto;
+      history: boolean;
+      withCounts: boolean;
+      page: PageRequest;
+      at: Date;
+      asOf?: Date;
+    },
   ): Promise<DescendantsPage> {
     const where = compileFilters(options.filter, FILTERS);
     if (!options.history) where.push(sql`owned_active and parent_active`);
@@ -192,6 +201,7 @@ export class OrgHierarchyRepository {
         left join page on true
         ${options.withCounts ? sql`left join head_counts hc on hc.org_unit_id = page.org_unit_id` : sql``}
        order by page.sort_key, page.org_unit_id`,
+      options.asOf,
     );
     const first = found[0];
     const items = found
@@ -201,7 +211,7 @@ export class OrgHierarchyRepository {
   }
 
   /** Head counts of the given units at the instant; a unit that does not exist is absent from the map. */
-  async headCounts(ids: readonly string[], at: Date): Promise<Map<string, HeadCounts>> {
+  async headCounts(ids: readonly string[], at: Date, asOf?: Date): Promise<Map<string, HeadCounts>> {
     if (ids.length === 0) return new Map();
     const found = await rows(
       this.em,
@@ -209,6 +219,7 @@ export class OrgHierarchyRepository {
         wanted(id) as (select unnest(${[...ids]}::uuid[])),
         ${headCountsCtes(sql`wanted`)}
       select w.id as org_unit_id, ${COUNT_COLUMNS} from wanted w left join head_counts hc on hc.org_unit_id = w.id`,
+      asOf,
     );
     return new Map(found.map(({ org_unit_id, ...counts }) => [org_unit_id, counts]));
   }

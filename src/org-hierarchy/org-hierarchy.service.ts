@@ -11,7 +11,8 @@ export class OrgHierarchyService {
 
   /** Root first, down to the unit's parent; empty for a root; 404 when the unit does not exist. */
   async ancestors(id: string, query: AncestorsQueryDto): Promise<AncestorDto[]> {
-    const chain = await this.hierarchy.ancestors(id, new Date(), query.history ?? false, query.with_counts ?? false);
+    const asOf = query.as_of;
+    const chain = await this.hierarchy.ancestors(id, asOf ?? new Date(), query.history ?? false, query.with_counts ?? false, asOf);
     if (!chain.some((row) => row.self)) throw notFound(id);
     return chain.filter((row) => !row.self).map(({ self: _self, ...row }) => row);
   }
@@ -19,13 +20,15 @@ export class OrgHierarchyService {
   /** A page of the unit's descendants in depth-first order; 404 when the unit does not exist. */
   async descendants(body: DescendantsRequestDto): Promise<Page<DescendantDto>> {
     const page = body.pageRequest();
+    const asOf = body.as_of ?? undefined;
     const found = await this.hierarchy.descendants(body.org_unit_id, {
       maxDepth: body.depth,
       filter: body.filter,
       history: body.history ?? false,
       withCounts: body.with_counts ?? false,
       page,
-      at: new Date(),
+      at: asOf ?? new Date(),
+      asOf,
     });
     if (!found.found) throw notFound(body.org_unit_id);
     return { items: found.items, total: found.total, page: page.page, perPage: page.perPage };

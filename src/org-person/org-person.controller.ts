@@ -2,7 +2,7 @@ import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { RequestPreconditions } from '../common/concurrency/conditional.js';
 import type { Preconditions } from '../common/concurrency/entity-tag.js';
-import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto, ViewQueryDto } from '../org-chart/org-api.dto.js';
 import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgPersonDto, OrgPersonDto, OrgPersonIndexDto, UpdateOrgPersonDto } from './dto/org-person.dto.js';
 import { OrgPersonService } from './org-person.service.js';
@@ -27,8 +27,8 @@ export class OrgPersonController {
   }
 
   @ViewRoute(NOUN, OrgPersonDto)
-  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgPersonDto> {
-    return this.assignments.view(id);
+  view(@EntityId() id: string, @Query() query: ViewQueryDto): Promise<OrgPersonDto> {
+    return this.assignments.view(id, query.as_of);
   }
 
   @CreateRoute(NOUN, OrgPersonDto, CONFLICTS)

@@ -186,5 +186,5 @@ export class OrgPersonRepository {
 
   /** The list and the view ({@link READ_MODEL}). */
   readonly list = (...query: ListArgs<OrgPersonFilterDto, OrgPersonSort>) => READ_MODEL.list(this.em, ...query);
-  readonly view = (id: string, at: Date) => READ_MODEL.view(this.em, id, at);
+  readonly view = (id: string, at: Date, asOf?: Date) => READ_MODEL.view(this.em, id, at, asOf);
 }

@@ -23,7 +23,7 @@ export class OrgPersonService {
   // What the three 4HSE resources share: org-chart/org-resource.ts, driven by this resource's entry ORG_PERSON.
   private readonly org = { em: this.em, rows: this.assignments, resource: ORG_PERSON };
   readonly index = (body: OrgPersonIndexDto): Promise<Page<OrgPersonDto>> => listPage(this.org, body);
-  readonly view = (id: string): Promise<Tagged<OrgPersonDto>> => viewOne(this.org, id);
+  readonly view = (id: string, asOf?: Date): Promise<Tagged<OrgPersonDto>> => viewOne(this.org, id, asOf);
   readonly historicize = (id: string, dto: HistoricizeDto, preconditions?: Preconditions): Promise<Tagged<OrgPersonDto>> =>
     historicizeOne(this.org, id, dto.date, preconditions);
 

@@ -47,5 +47,5 @@ export class OrgRoleRepository {
 
   /** The list and the view ({@link READ_MODEL}). */
   readonly list = (...query: ListArgs<OrgRoleFilterDto, OrgRoleSort>) => READ_MODEL.list(this.em, ...query);
-  readonly view = (id: string, at: Date) => READ_MODEL.view(this.em, id, at);
+  readonly view = (id: string, at: Date, asOf?: Date) => READ_MODEL.view(this.em, id, at, asOf);
 }

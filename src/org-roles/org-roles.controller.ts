@@ -2,7 +2,7 @@ import { Body, Controller, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { RequestPreconditions } from '../common/concurrency/conditional.js';
 import type { Preconditions } from '../common/concurrency/entity-tag.js';
-import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto } from '../org-chart/org-api.dto.js';
+import { HistoricizeDto, IdQueryDto, OrgDeleteQueryDto, ViewQueryDto } from '../org-chart/org-api.dto.js';
 import { CreateRoute, DeleteRoute, EntityId, HistoricizeRoute, IndexRoute, UpdateRoute, ViewRoute } from '../org-chart/org-routes.js';
 import { CreateOrgRoleDto, OrgRoleDto, OrgRoleIndexDto, UpdateOrgRoleDto } from './dto/org-role.dto.js';
 import { OrgRolesService } from './org-roles.service.js';
@@ -22,8 +22,8 @@ export class OrgRolesController {
   }
 
   @ViewRoute(NOUN, OrgRoleDto)
-  view(@EntityId() id: string, @Query() _query: IdQueryDto): Promise<OrgRoleDto> {
-    return this.roles.view(id);
+  view(@EntityId() id: string, @Query() query: ViewQueryDto): Promise<OrgRoleDto> {
+    return this.roles.view(id, query.as_of);
   }
 
   @CreateRoute(NOUN, OrgRoleDto, CONFLICTS)

@@ -27,7 +27,7 @@ export class OrgRolesService {
   // What the three 4HSE resources share: org-chart/org-resource.ts, driven by this resource's entry ORG_ROLE.
   private readonly org = { em: this.em, rows: this.roles, resource: ORG_ROLE };
   readonly index = (body: OrgRoleIndexDto): Promise<Page<OrgRoleDto>> => listPage(this.org, body);
-  readonly view = (id: string): Promise<Tagged<OrgRoleDto>> => viewOne(this.org, id);
+  readonly view = (id: string, asOf?: Date): Promise<Tagged<OrgRoleDto>> => viewOne(this.org, id, asOf);
   readonly historicize = (id: string, dto: HistoricizeDto, preconditions?: Preconditions): Promise<Tagged<OrgRoleDto>> =>
     historicizeOne(this.org, id, dto.date, preconditions);
 

@@ -107,5 +107,5 @@ export class OrgUnitRepository {
 
   /** The list and the view ({@link READ_MODEL}). */
   readonly list = (...query: ListArgs<OrgUnitFilterDto, OrgUnitSort>) => READ_MODEL.list(this.em, ...query);
-  readonly view = (id: string, at: Date) => READ_MODEL.view(this.em, id, at);
+  readonly view = (id: string, at: Date, asOf?: Date) => READ_MODEL.view(this.em, id, at, asOf);
 }

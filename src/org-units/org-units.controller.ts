@@ -28,7 +28,7 @@ export class OrgUnitsController {
 
   @ViewRoute(NOUN, OrgUnitDto)
   view(@EntityId() id: string, @Query() query: OrgUnitViewQueryDto): Promise<OrgUnitDto> {
-    return this.units.view(id, query.with_counts ?? false);
+    return this.units.view(id, query.with_counts ?? false, query.as_of);
   }
 
   @CreateRoute(NOUN, OrgUnitDto, CONFLICTS)

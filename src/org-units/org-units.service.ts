@@ -33,20 +33,21 @@ export class OrgUnitsService {
 
   async index(body: OrgUnitIndexDto): Promise<Page<OrgUnitDto>> {
     const page = await listPage(this.org, body);
-    return body.with_counts ? { ...page, items: await this.withCounts(page.items, new Date()) } : page;
+    return body.with_counts ? { ...page, items: await this.withCounts(page.items, body.as_of ?? undefined) } : page;
   }
 
-  async view(id: string, withCounts = false): Promise<Tagged<OrgUnitDto>> {
-    const row = await viewOne(this.org, id);
+  async view(id: string, withCounts = false, asOf?: Date): Promise<Tagged<OrgUnitDto>> {
+    const row = await viewOne(this.org, id, asOf);
     // The spread keeps the entity tag (a symbol property) of the row.
-    return withCounts ? (await this.withCounts([row], new Date()))[0] : row;
+    return withCounts ? (await this.withCounts([row], asOf))[0] : row;
   }
 
-  /** head_count and total_head_count of each unit at the instant (contract section 11). */
-  private async withCounts<T extends OrgUnitDto>(units: T[], at: Date): Promise<T[]> {
+  /** head_count and total_head_count of each unit at the instant: now, or as recorded at `asOf` (contract sections 10.2, 11). */
+  private async withCounts<T extends OrgUnitDto>(units: T[], asOf: Date | undefined): Promise<T[]> {
     const counts = await this.hierarchy.headCounts(
       units.map((u) => u.org_unit_id),
-      at,
+      asOf ?? new Date(),
+      asOf,
     );
     return units.map((u) => ({ ...u, ...(counts.get(u.org_unit_id) ?? { head_count: 0, total_head_count: 0 }) }));
   }

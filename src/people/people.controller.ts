@@ -18,6 +18,7 @@ import {
   PersonEmailPipe,
   PersonInLineListDto,
   PersonListDto,
+  PersonViewQueryDto,
   ReportsQueryDto,
   UpdatePersonDto,
 } from './dto/person.dto.js';
@@ -77,13 +78,17 @@ export class PeopleController {
   @Get(':email')
   @Authorize(READ)
   @EntityTagged()
-  @ApiOperation({ summary: 'View a person by email', description: 'Inactive people are answered too, with active: false.' })
+  @ApiOperation({
+    summary: 'View a person by email',
+    description:
+      'Inactive people are answered too, with active: false. With asOf: the person as recorded then (404 if none had the email then).',
+  })
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: PersonDto })
-  @problem(400, 'Invalid email format.')
+  @problem(400, 'Invalid email format or asOf.')
   @problem(404, 'No such person.')
-  get(@Param('email', PersonEmailPipe) email: string): Promise<PersonDto> {
-    return this.people.get(email);
+  get(@Param('email', PersonEmailPipe) email: string, @Query() query: PersonViewQueryDto): Promise<PersonDto> {
+    return this.people.get(email, query.asOf);
   }
 
   @Get(':email/reports')

@@ -48,7 +48,7 @@ export class PeopleService {
   ) {}
 
   async list(query: PeopleQueryDto): Promise<Page<PersonDto>> {
-    const at = new Date();
+    const at = query.asOf ?? new Date();
     const sort = parseSort(query.sort, PERSON_SORT_FIELDS);
     const requested = query.toPageRequest();
     // A cursor is valid only for the list it came from: every parameter but page and cursor.
@@ -57,7 +57,13 @@ export class PeopleService {
     const cursor = given === undefined ? undefined : decodeCursor(given, fingerprint, query.page);
     const page = cursor ? { page: cursor.page, perPage: requested.perPage } : requested;
     // Read models: the repository returns response rows (no entity hydration on read paths, issue 10).
-    const { items, total } = await this.people.list({ ...query, history: query.history ?? false, at }, sort, page, cursor?.after);
+    const { items, total } = await this.people.list(
+      { ...query, history: query.history ?? false, at },
+      sort,
+      page,
+      cursor?.after,
+      query.asOf,
+    );
     const last = items.at(-1);
     const nextCursor =
       last && items.length === page.perPage && page.page < pageCount(total, page.perPage)
@@ -66,8 +72,9 @@ export class PeopleService {
     return { items, total, page: page.page, perPage: page.perPage, nextCursor };
   }
 
-  async get(email: string): Promise<Tagged<PersonDto>> {
-    const row = await this.people.viewByEmail(email, new Date());
+  /** The person with this email, now or as recorded at `asOf` (contract section 10.2: 404 when there was none then). */
+  async get(email: string, asOf?: Date): Promise<Tagged<PersonDto>> {
+    const row = await this.people.viewByEmail(email, asOf ?? new Date(), asOf);
     if (!row) throw new EntityNotFoundError(`No person with email ${email}.`);
     // Body and tag from one statement, so both describe the same state of the person.
     const { entity_version: version, ...person } = row;

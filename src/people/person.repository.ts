@@ -92,12 +92,16 @@ export class PersonRepository {
     return row ? this.em.map(PersonSchema, row) : null;
   }
 
-  /** The response row of the person with this email (case-insensitive, through the unique index on lower(email)), active at `at`. */
-  async viewByEmail(email: string, at: Date): Promise<(PersonDto & { entity_version: string }) | undefined> {
+  /**
+   * The response row of the person with this email (case-insensitive, through the unique index on
+   * lower(email)), active at `at`; as recorded at `asOf` when given (contract section 10.2).
+   */
+  async viewByEmail(email: string, at: Date, asOf?: Date): Promise<(PersonDto & { entity_version: string }) | undefined> {
     const [row] = await preparedRows(
       this.em,
       sql<PersonDto & { entity_version: string }>`select ${viewColumns('p', at)}, p.version::text as entity_version
         from person p where lower(p.email) = ${email.toLowerCase()}`,
+      asOf,
     );
     return row;
   }
@@ -106,13 +110,15 @@ export class PersonRepository {
    * One page of response rows and the exact total in one statement (see countedPage): a list holds one
    * pooled connection. `active` is computed at `filter.at`. With `after` (a cursor's row id), the page
    * is the rows after that row in this order (a keyset: the same cost at any depth) instead of after
-   * an offset; the count is the same exact count. When that row is gone, the offset is used.
+   * an offset; the count is the same exact count. When that row is gone, the offset is used. With
+   * `asOf`, the people as recorded then (contract section 10.2): filters and sorts on those values.
    */
   async list(
     filter: PersonFilter,
     sort: SortTerm<PersonSortField>[],
     page: PageRequest,
     after?: string,
+    asOf?: Date,
   ): Promise<{ items: PersonDto[]; total: number }> {
     const where: Sql[] = [];
     if (filter.email !== undefined) where.push(sql`lower(p.email) = lower(${filter.email})`);
@@ -133,7 +139,7 @@ export class PersonRepository {
       id: 'id',
       select: viewColumns('page', filter.at),
     };
-    const run = (stmt: RawBuilder<object>) => preparedRows(this.em, stmt);
+    const run = (stmt: RawBuilder<object>) => preparedRows(this.em, stmt, asOf);
     if (after !== undefined) {
       const keyset = keysetAfter(
         sort.map((t) => ({ column: COLUMNS[t.field], direction: t.direction, nullable: NULLABLE_SORT_FIELDS.has(t.field) })),

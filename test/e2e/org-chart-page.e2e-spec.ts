@@ -107,6 +107,27 @@ describeWithChromium('the org chart page in Chromium', () => {
   );
 
   it(
+    'redraws the chart as of the chosen date (contract section 10.2): validity evaluated then',
+    async () => {
+      await seed();
+      // Sales ends in 2090: as of a later date it is gone, and its two people with it.
+      await t.sql(`update org_unit set valid_to = '2090-01-01T00:00:00Z' where name = 'Sales'`);
+      const { page, problems } = await open();
+      await card(page, 'Sales').waitFor();
+      expect(await card(page, 'Acme').locator('.unit-counts').textContent()).toBe('0 here · 3 in total');
+      await page.fill('#as-of', '2095-06-30');
+      await card(page, 'Sales').waitFor({ state: 'detached' });
+      await card(page, 'Acme').locator('.unit-counts', { hasText: '0 here · 1 in total' }).waitFor();
+      expect(await card(page, 'Acme').locator('.unit-counts').textContent()).toBe('0 here · 1 in total');
+      await page.fill('#as-of', '');
+      await card(page, 'Sales').waitFor();
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
     'expands with the keyboard and selects a unit to list its people and roles',
     async () => {
       await seed();

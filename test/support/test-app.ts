@@ -13,7 +13,17 @@ import { registerServedDocument } from './openapi-conformance.js';
 const TEST_DATABASE_ENV = 'ORGANIGRAM_TEST_DATABASE_URL';
 
 /** Tables emptied before each test file (children first). */
-const TABLES = ['api_token', 'org_person', 'org_role', 'org_unit', 'person'];
+const TABLES = [
+  'api_token',
+  'org_person',
+  'org_role',
+  'org_unit',
+  'person',
+  'org_person_history',
+  'org_role_history',
+  'org_unit_history',
+  'person_history',
+];
 
 export interface TestTokens {
   opseraAdmin: string;

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { ToBoolean } from '../../common/validation/validation.js';
+import { AsOfField } from '../../common/validation/as-of.js';
 import { PageBodyBase, RequiredUuidField } from '../../org-chart/org-api.dto.js';
 import { INT32_MAX, ORG_UNIT_EXAMPLE as EX, OrgUnitCountsQueryDto, OrgUnitDto, OrgUnitFilterDto } from '../../org-chart/org-unit.dto.js';
 
@@ -59,6 +60,8 @@ export class DescendantsRequestDto extends PageBodyBase {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   with_counts?: boolean;
+
+  @AsOfField(true) as_of?: Date | null;
 }
 
 /** Head counts of a unit (contract section 11), present when they were asked for. */

@@ -5,6 +5,7 @@ import { edgePipe } from '../../common/validation/edge-pipe.js';
 import { MAX_PER_PAGE, PageQueryDto } from '../../common/pagination/page.js';
 import { FreeText } from '../../common/validation/free-text.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToBoolean, ToDate } from '../../common/validation/validation.js';
+import { AsOfField } from '../../common/validation/as-of.js';
 import { PERSON_LIMITS } from '../person.entity.js';
 
 const NOT_BLANK = { message: 'must not be blank' };
@@ -170,6 +171,13 @@ export class PeopleQueryDto extends PeoplePageQueryDto {
   @FreeText()
   @MaxLength(200)
   cursor?: string;
+
+  @AsOfField() asOf?: Date;
+}
+
+/** Query of GET /api/v2/data/people/{email}. */
+export class PersonViewQueryDto {
+  @AsOfField() asOf?: Date;
 }
 
 /** A person in the Opsera dialect. */

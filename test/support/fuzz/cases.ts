@@ -244,11 +244,23 @@ export const emailSegment: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: rawSegment, weight: 1 },
 );
 
+/** An instant of a point-in-time read (contract section 10.2) that the API accepts: past, present or future. */
+const instantValue: fc.Arbitrary<FuzzJson> = fc.oneof(
+  fc
+    .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2200-01-01T00:00:00Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
+  fc.constantFrom<FuzzJson>('2026-12-02 03:29:45', '2026-12-02', '2026-12-01T12:00:00.000+01:00'),
+);
+
+/** `asOf` / `as_of` in a query string: every date form, accepted or not, as text. */
+const instantParam: fc.Arbitrary<string> = dateValue.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+
 const PEOPLE_QUERY_KEYS: [string, fc.Arbitrary<string>][] = [
   ['page', intParam],
   ['per-page', intParam],
   ['sort', sortValue(PERSON_SORTS)],
   ['history', boolParam],
+  ['asOf', instantParam],
   ['email', emailString(SEED_EMAILS)],
   ['q', anyString],
   ...['externalId', 'organization', 'business', 'department', 'group', 'team'].map((k): [string, fc.Arbitrary<string>] => [k, anyString]),
@@ -584,13 +596,21 @@ function indexBody(spec: OrgSpec): fc.Arbitrary<FuzzBody | undefined> {
         page: fc.integer({ min: 1, max: 4 }),
         sort: fc.constantFrom(...spec.sorts).map((s) => s as FuzzJson),
         history: fc.boolean(),
+        as_of: instantValue,
       },
       { requiredKeys: [] },
     )
     .map((v) => v as FuzzJson);
   const validOrEmpty = fc.oneof({ arbitrary: valid, weight: 9 }, { arbitrary: fc.constant<FuzzJson>([]), weight: 1 });
   const noisy = noisyObject(
-    { filter, 'per-page': pagingNumber, page: pagingNumber, sort: fc.oneof(sortValue(spec.sorts), anyJson), history: boolValue },
+    {
+      filter,
+      'per-page': pagingNumber,
+      page: pagingNumber,
+      sort: fc.oneof(sortValue(spec.sorts), anyJson),
+      history: boolValue,
+      as_of: dateValue,
+    },
     ['per_page', 'perPage', 'limit', 'offset', 'expand', 'fields', 'access_token'],
   );
   return jsonBody(validOrEmpty, noisy);
@@ -621,6 +641,9 @@ const extraQuery = fc.oneof(
   { arbitrary: fc.constant([] as QueryPair[]), weight: 6 },
   { arbitrary: fc.array(queryPair(queryExtraKeys, anyString), { maxLength: 2 }), weight: 1 },
 );
+
+/** `as_of` of a 4HSE view (contract section 10.2), once or repeated. */
+const asOfQuery = fc.array(queryPair(fc.constant('as_of'), instantParam), { minLength: 1, maxLength: 2 });
 
 export function orgCases(
   resource: OrgResource,
@@ -668,13 +691,15 @@ export function orgCases(
         body,
         contentType,
       })),
-    view: fc.record({ loc: idLocation(spec.known), auth: readerAuth, more: extraQuery }).map(({ loc, auth, more }) => ({
-      route: 'org.view',
-      resource,
-      method: 'GET',
-      path: path('view', loc, more),
-      auth,
-    })),
+    view: fc
+      .record({ loc: idLocation(spec.known), auth: readerAuth, more: fc.oneof(extraQuery, asOfQuery) })
+      .map(({ loc, auth, more }) => ({
+        route: 'org.view',
+        resource,
+        method: 'GET',
+        path: path('view', loc, more),
+        auth,
+      })),
     create: fc.record({ body: createBody, auth: writerAuth, contentType: mostlyJsonContentType }).map(({ body, auth, contentType }) => ({
       route: 'org.create',
       resource,
@@ -724,6 +749,7 @@ export function hierarchyCases(): Record<'ancestors' | 'descendants', fc.Arbitra
     [
       ['history', boolParam],
       ['with_counts', boolParam],
+      ['as_of', instantParam],
     ],
     queryExtraKeys,
     3,
@@ -737,6 +763,7 @@ export function hierarchyCases(): Record<'ancestors' | 'descendants', fc.Arbitra
         filter: fc.record(filters, { requiredKeys: [] }).map((f) => f as FuzzJson),
         history: fc.boolean(),
         with_counts: fc.boolean(),
+        as_of: instantValue,
         'per-page': fc.integer({ min: 1, max: 3 }),
         page: fc.integer({ min: 1, max: 4 }),
       },
@@ -750,10 +777,11 @@ export function hierarchyCases(): Record<'ancestors' | 'descendants', fc.Arbitra
       filter: fc.oneof(noisyObject(filters, ['id', 'q', 'depth', 'path']), anyJson),
       history: boolValue,
       with_counts: boolValue,
+      as_of: dateValue,
       'per-page': pagingNumber,
       page: pagingNumber,
     },
-    ['sort', 'as_of', 'per_page', 'root', 'access_token'],
+    ['sort', 'asOf', 'per_page', 'root', 'access_token'],
   );
   return fitting({
     ancestors: fc.record({ loc: idLocation(units), pairs: flags, auth: readerAuth }).map(({ loc, pairs, auth }) => ({
