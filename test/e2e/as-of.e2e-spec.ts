@@ -45,6 +45,8 @@ function personBody(fields: Record<string, unknown>) {
     team: null,
     validFrom: null,
     validTo: null,
+    managerId: null,
+    managerEmail: null,
     active: true,
     createdAt: ISO,
     updatedAt: ISO,
@@ -135,6 +137,46 @@ describe('as_of reads (contract section 10.2)', () => {
       expect((await listPeople({ asOf: before, sort: 'lastName' })).body).toEqual({ count: 1, data: [oldAda] });
       expect((await listPeople({ sort: 'lastName' })).body).toEqual({ count: 2, data: [newAda, bob] });
       expect((await listPeople({ asOf: await instant(), sort: '-lastName' })).body).toEqual({ count: 2, data: [bob, newAda] });
+    });
+
+    it('the manager is the one recorded then, under the email it had then (reporting lines, contract section 11)', async () => {
+      const firstBoss = await f.person({ email: 'first.boss@example.com', firstName: 'First', lastName: 'Boss' });
+      const secondBoss = await f.person({ email: 'second.boss@example.com', firstName: 'Second', lastName: 'Boss' });
+      const report = await f.person({
+        email: 'report@example.com',
+        firstName: 'Re',
+        lastName: 'Port',
+        managerEmail: 'First.Boss@example.com',
+      });
+      const before = await instant();
+      const moved = await t.http().put(`${PEOPLE}/report@example.com`).set(write).send({ managerEmail: 'second.boss@example.com' });
+      expect(moved.status).toBe(200);
+      const renamed = await t.http().put(`${PEOPLE}/first.boss@example.com`).set(write).send({ email: 'boss.emeritus@example.com' });
+      expect(renamed.status).toBe(200);
+
+      const then = await getPerson('report@example.com', { asOf: before });
+      expect(then.status).toBe(200);
+      expect(then.body).toEqual(
+        personBody({
+          id: report,
+          email: 'report@example.com',
+          firstName: 'Re',
+          lastName: 'Port',
+          managerId: firstBoss,
+          managerEmail: 'first.boss@example.com',
+        }),
+      );
+      const now = await getPerson('report@example.com');
+      expect(now.body).toEqual(
+        personBody({
+          id: report,
+          email: 'report@example.com',
+          firstName: 'Re',
+          lastName: 'Port',
+          managerId: secondBoss,
+          managerEmail: 'second.boss@example.com',
+        }),
+      );
     });
 
     it('pages as of the instant: the Link and its keyset cursor keep asOf', async () => {
