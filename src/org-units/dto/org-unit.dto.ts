@@ -35,6 +35,14 @@ export class CreateOrgUnitDto {
   @UuidField({ description: 'Project (tenant) the unit belongs to.', nullable: true, example: EX.project })
   project_id?: string | null;
 
+  @TextField({
+    maxLength: 255,
+    nullable: true,
+    description: "The identity provider's id of the unit (a SCIM Group's externalId): case kept, not unique.",
+    example: 'a1b2c3',
+  })
+  external_id?: string | null;
+
   @DateField('Start of validity (null: unbounded).') valid_from?: Date | null;
   @DateField('End of validity, exclusive (null: unbounded).') valid_to?: Date | null;
 }
@@ -89,6 +97,7 @@ export class OrgUnitDto {
   @ApiProperty({ type: String, nullable: true, example: 'HR department' }) description!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EX.parent }) parent_org_unit_id!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EX.project }) project_id!: string | null;
+  @ApiProperty({ type: String, nullable: true, maxLength: 255, example: null }) external_id!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) valid_from!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) valid_to!: string | null;
   @ApiProperty({ description: 'Whether this unit is currently active.', example: true }) owned_active!: boolean;
