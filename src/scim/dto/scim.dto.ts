@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { URN } from '../scim-schemas.js';
+
+/** OpenAPI shapes of the SCIM answers (RFC 7643, 7644); the bodies are built by the SCIM mappers. */
+
+/** The `schemas` member of a resource. */
+const Schemas = () => ApiProperty({ type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 10, example: [URN.user] });
+
+export class ScimMetaDto {
+  @ApiProperty({ example: 'User', maxLength: 30 }) resourceType!: string;
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 24, example: '2026-12-01T10:00:00.000Z' }) created?: string;
+  @ApiPropertyOptional({ format: 'date-time', maxLength: 24, example: '2026-12-01T10:00:00.000Z' }) lastModified?: string;
+  @ApiProperty({ example: 'https://organigram.example.com/scim/v2/Users/2819c223-7f76-453a-919d-413861904646', maxLength: 2048 })
+  location!: string;
+  @ApiPropertyOptional({ example: '"a1B2c3D4e5F6g7H8i9J0kL"', maxLength: 64, description: 'Equals the ETag header.' })
+  version?: string;
+}
+
+export class ScimAuthenticationSchemeDto {
+  @ApiProperty({ example: 'oauthbearertoken', maxLength: 50 }) type!: string;
+  @ApiProperty({ example: 'OAuth Bearer Token', maxLength: 100 }) name!: string;
+  @ApiProperty({ maxLength: 500 }) description!: string;
+  @ApiProperty() primary!: boolean;
+}
+
+export class ScimServiceProviderConfigDto {
+  @Schemas() schemas!: string[];
+  @ApiProperty({ maxLength: 2048 }) documentationUri!: string;
+  @ApiProperty({ type: Object, example: { supported: true } }) patch!: object;
+  @ApiProperty({ type: Object, example: { supported: false, maxOperations: 0, maxPayloadSize: 0 } }) bulk!: object;
+  @ApiProperty({ type: Object, example: { supported: true, maxResults: 1000 } }) filter!: object;
+  @ApiProperty({ type: Object, example: { supported: false } }) changePassword!: object;
+  @ApiProperty({ type: Object, example: { supported: true } }) sort!: object;
+  @ApiProperty({ type: Object, example: { supported: true } }) etag!: object;
+  @ApiProperty({ type: [ScimAuthenticationSchemeDto], maxItems: 5 }) authenticationSchemes!: ScimAuthenticationSchemeDto[];
+  @ApiProperty({ type: Object, description: 'RFC 9865.' }) pagination!: object;
+  @ApiProperty({ type: ScimMetaDto }) meta!: ScimMetaDto;
+}
+
+export class ScimSchemaExtensionDto {
+  @ApiProperty({ maxLength: 200, example: URN.enterpriseUser }) schema!: string;
+  @ApiProperty() required!: boolean;
+}
+
+export class ScimResourceTypeDto {
+  @Schemas() schemas!: string[];
+  @ApiProperty({ example: 'User', maxLength: 30 }) id!: string;
+  @ApiProperty({ example: 'User', maxLength: 30 }) name!: string;
+  @ApiProperty({ example: '/Users', maxLength: 30 }) endpoint!: string;
+  @ApiProperty({ maxLength: 200 }) description!: string;
+  @ApiProperty({ maxLength: 200, example: URN.user }) schema!: string;
+  @ApiProperty({ type: [ScimSchemaExtensionDto], maxItems: 5 }) schemaExtensions!: ScimSchemaExtensionDto[];
+  @ApiProperty({ type: ScimMetaDto }) meta!: ScimMetaDto;
+}
+
+export class ScimSchemaDto {
+  @Schemas() schemas!: string[];
+  @ApiProperty({ maxLength: 200, example: URN.user }) id!: string;
+  @ApiProperty({ maxLength: 50, example: 'User' }) name!: string;
+  @ApiProperty({ maxLength: 200 }) description!: string;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    maxItems: 50,
+    description:
+      'RFC 7643 section 7 attribute definitions (name, type, multiValued, required, caseExact, mutability, returned, uniqueness, subAttributes).',
+  })
+  attributes!: object[];
+  @ApiProperty({ type: ScimMetaDto }) meta!: ScimMetaDto;
+}
+
+class ListBase {
+  @ApiProperty({ type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 1, example: [URN.listResponse] }) schemas!: string[];
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647, example: 1 }) totalResults!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 1000, example: 1 }) itemsPerPage!: number;
+  @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
+    minimum: 1,
+    maximum: 2_147_483_647,
+    example: 1,
+    description: 'Index paging only.',
+  })
+  startIndex?: number;
+  @ApiPropertyOptional({ maxLength: 500, description: 'Cursor paging (RFC 9865): the cursor of the next page; absent on the last.' })
+  nextCursor?: string;
+}
+
+export class ScimResourceTypeListDto extends ListBase {
+  @ApiProperty({ type: [ScimResourceTypeDto], maxItems: 2 }) Resources!: ScimResourceTypeDto[];
+}
+
+export class ScimSchemaListDto extends ListBase {
+  @ApiProperty({ type: [ScimSchemaDto], maxItems: 5 }) Resources!: ScimSchemaDto[];
+}
