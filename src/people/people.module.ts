@@ -10,5 +10,7 @@ import { PersonRepository } from './person.repository.js';
   imports: [MikroOrmModule.forFeature([PersonSchema]), OrgPersonModule],
   controllers: [PeopleController],
   providers: [PeopleService, PersonRepository],
+  // SCIM Users (src/scim) write through the same service.
+  exports: [PeopleService],
 })
 export class PeopleModule {}

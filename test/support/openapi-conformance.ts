@@ -180,7 +180,9 @@ export class OpenApiConformance {
 
     const matching = this.routes.filter((r) => r.pattern.test(path));
     const verb = method === 'HEAD' ? 'get' : method.toLowerCase();
-    const route = matching.find((r) => r.item[verb]);
+    // The most specific template (fewest parameters) is the one the router chose, as Fastify prefers a
+    // static segment (`/Users/.search`) to a parameter (`/Users/{id}`).
+    const route = matching.find((r) => r.params === matching[0].params && r.item[verb]);
     if (!route) {
       const label = matching.length > 0 ? `${method} ${matching[0].template}` : `${method} ${path}`;
       if (!UNROUTED_STATUSES.has(exchange.status)) {

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { URN } from '../scim-schemas.js';
 
 /** OpenAPI shapes of the SCIM answers (RFC 7643, 7644); the bodies are built by the SCIM mappers. */
@@ -92,4 +93,82 @@ export class ScimResourceTypeListDto extends ListBase {
 
 export class ScimSchemaListDto extends ListBase {
   @ApiProperty({ type: [ScimSchemaDto], maxItems: 5 }) Resources!: ScimSchemaDto[];
+}
+
+export class ScimNameDto {
+  @ApiPropertyOptional({ maxLength: 100, example: 'Ada' }) givenName?: string;
+  @ApiPropertyOptional({ maxLength: 100, example: 'Lovelace' }) familyName?: string;
+}
+
+export class ScimEmailDto {
+  @ApiPropertyOptional({ maxLength: 254, example: 'ada.lovelace@example.com' }) value?: string;
+  @ApiPropertyOptional({ enum: ['work'] }) type?: string;
+  @ApiPropertyOptional() primary?: boolean;
+}
+
+export class ScimEnterpriseUserDto {
+  @ApiPropertyOptional({ maxLength: 200, example: 'Example Corp' }) organization?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Engineering' }) division?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Platform' }) department?: string;
+}
+
+export class ScimOrganigramUserDto {
+  @ApiPropertyOptional({ maxLength: 200, example: 'Runtime' }) group?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Compilers' }) team?: string;
+}
+
+/** A SCIM User (contract section 13.2): members absent when unassigned or not asked for (attributes). */
+export class ScimUserDto {
+  @Schemas() schemas!: string[];
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '2819c223-7f76-453a-919d-413861904646' }) id!: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'E-1001' }) externalId?: string;
+  @ApiPropertyOptional({ maxLength: 254, example: 'Ada.Lovelace@example.com' }) userName?: string;
+  @ApiPropertyOptional({ type: ScimNameDto }) name?: ScimNameDto;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Ada Lovelace' }) displayName?: string;
+  @ApiPropertyOptional({ description: 'Whether the person is active now.' }) active?: boolean;
+  @ApiPropertyOptional({ type: [ScimEmailDto], maxItems: 1 }) emails?: ScimEmailDto[];
+  @ApiPropertyOptional({ name: URN.enterpriseUser, type: ScimEnterpriseUserDto }) enterprise?: ScimEnterpriseUserDto;
+  @ApiPropertyOptional({ name: URN.organigramUser, type: ScimOrganigramUserDto }) organigram?: ScimOrganigramUserDto;
+  @ApiPropertyOptional({ type: ScimMetaDto }) meta?: ScimMetaDto;
+}
+
+export class ScimUserListDto extends ListBase {
+  @ApiProperty({ type: [ScimUserDto], maxItems: 1000 }) Resources!: ScimUserDto[];
+}
+
+/** `attributes` / `excludedAttributes` of an answer carrying resources. */
+export class ScimProjectionQueryDto {
+  @ApiPropertyOptional({ maxLength: 2000, example: 'userName,active', description: 'Only these attributes (plus schemas and id).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  attributes?: string;
+
+  @ApiPropertyOptional({ maxLength: 2000, example: 'emails', description: 'Every attribute but these.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  excludedAttributes?: string;
+}
+
+/** Query of GET /Users and GET /Groups (contract section 13.4). */
+export class ScimListQueryDto extends ScimProjectionQueryDto {
+  @ApiPropertyOptional({ maxLength: 4096, example: 'userName eq "ada.lovelace@example.com"', description: 'RFC 7644 section 3.4.2.2.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1_000_000)
+  filter?: string;
+
+  @ApiPropertyOptional({ maxLength: 200, example: 'userName' }) @IsOptional() @IsString() @MaxLength(200) sortBy?: string;
+  @ApiPropertyOptional({ enum: ['ascending', 'descending'] }) @IsOptional() @IsString() @MaxLength(20) sortOrder?: string;
+  @ApiPropertyOptional({ maxLength: 20, example: '1', description: 'From 1 (below: 1).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  startIndex?: string;
+  @ApiPropertyOptional({ maxLength: 20, example: '100', description: '0-1000 (negative: 0; above 1000: 1000); default 100.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  count?: string;
 }
