@@ -67,21 +67,28 @@ export const USER_ATTRIBUTES: AttributeTable = {
 export class ScimUsersRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** One page and the exact total; `where` and `order` come from the allow-list above. */
+  /**
+   * One page and the exact total; `where` and `order` come from the allow-list above. With `after` (a
+   * cursor's keyset condition), the page is read from the rows after it; `key` (the cursor's sort key
+   * expression) is answered as `sort_key`.
+   */
   async list(
     where: Sql[],
     order: string,
     page: { limit: number; offset: number },
     at: Date,
-  ): Promise<{ items: PersonRow[]; total: number }> {
+    cursor?: { after?: Sql; key: string },
+  ): Promise<{ items: (PersonRow & { sort_key?: string | null })[]; total: number }> {
+    const pageWhere = cursor?.after ? [...where, cursor.after] : where;
     return countedPage<PersonRow>(
       (statement) => rows(this.em, statement),
       {
         withClause: sql``,
         from: sql`person ${whereSql(where)}`,
+        pageFrom: sql`person ${whereSql(pageWhere)}`,
         order,
         id: 'id',
-        select: sql`${viewColumns('page', at)}, page.version::text as entity_version`,
+        select: sql`${viewColumns('page', at)}, page.version::text as entity_version${cursor ? sql`, (${sql.raw(cursor.key)})::text as sort_key` : sql``}`,
       },
       page,
     );

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import { decodeScimCursor, encodeScimCursor, listDigest, type ScimCursor } from './scim-cursor.js';
 import { EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { ScimError } from '../common/errors/scim-error.js';
 import { entityTag, tagOf, withEntityTag, type Preconditions, type Tagged } from '../common/concurrency/entity-tag.js';
@@ -10,7 +12,7 @@ import { project, type Projection } from './scim-projection.js';
 import { DEFAULT_PAGE_SIZE, MAX_RESULTS, URN } from './scim-schemas.js';
 import { mapUser, type PersonFields, type ScimUser } from './scim-user.mapper.js';
 import { userFromBody, userFromPatch, type PersonField, type UserWrite } from './scim-user-input.js';
-import { ScimUsersRepository, USER_ATTRIBUTES } from './scim-users.repository.js';
+import { ScimUsersRepository, USER_ATTRIBUTES, type PersonRow } from './scim-users.repository.js';
 
 /** The query of a SCIM list (contract section 13.4), as received. */
 export interface ScimListQuery extends Projection {
@@ -19,13 +21,15 @@ export interface ScimListQuery extends Projection {
   sortOrder?: string;
   startIndex?: string;
   count?: string;
+  cursor?: string;
 }
 
 export interface ScimList<T> {
   schemas: string[];
   totalResults: number;
   itemsPerPage: number;
-  startIndex: number;
+  startIndex?: number;
+  nextCursor?: string;
   Resources: T[];
 }
 
@@ -88,15 +92,38 @@ export class ScimUsersService {
   async list(query: ScimListQuery, base: string): Promise<ScimList<ScimUser>> {
     const at = new Date();
     const where: Sql[] = query.filter === undefined ? [] : [filterSql(query.filter, USER_ATTRIBUTES)];
+    const map = (row: PersonRow) => project(mapUser(row, base, entityTag(row.id, row.entity_version)), query);
+    if (query.cursor !== undefined) return this.cursorPage(query, where, at, map);
     const order = orderOf(query);
     const { startIndex, count } = indexPage(query);
     const { items, total } = await this.users.list(where, order, { limit: count, offset: startIndex - 1 }, at);
+    return { schemas: [URN.listResponse], totalResults: total, itemsPerPage: items.length, startIndex, Resources: items.map(map) };
+  }
+
+  /**
+   * Cursor paging (RFC 9865, contract section 13.4): keyset pages on (sort key, id), the sort key made
+   * non-null so that a row's place is total; the cursor carries the last row's key and id, so rows
+   * created or changed meanwhile never repeat or skip a row that already matched.
+   */
+  private async cursorPage(query: ScimListQuery, where: Sql[], at: Date, map: (row: PersonRow) => ScimUser) {
+    if (query.startIndex !== undefined) throw invalidValue('startIndex: not with cursor');
+    const count = integer(query.count, 'count') ?? DEFAULT_PAGE_SIZE;
+    if (count < 1 || count > MAX_RESULTS) throw new ScimError(400, 'invalidCount', `count: must be 1-${MAX_RESULTS} with a cursor`);
+    const { filter, sortBy, sortOrder, attributes, excludedAttributes } = query;
+    const list = listDigest({ filter, sortBy, sortOrder, count, attributes, excludedAttributes });
+    const sort = cursorSort(query);
+    const position = query.cursor === '' || query.cursor === undefined ? undefined : decodeScimCursor(query.cursor, list);
+    const after = position ? keysetAfter(sort, position) : undefined;
+    const { items, total } = await this.users.list(where, sort.order, { limit: count + 1, offset: 0 }, at, { after, key: sort.key });
+    const page = items.slice(0, count);
+    const last = page.at(-1);
+    const nextCursor = items.length > count && last ? encodeScimCursor({ key: last.sort_key ?? null, id: last.id }, list) : undefined;
     return {
       schemas: [URN.listResponse],
       totalResults: total,
-      itemsPerPage: items.length,
-      startIndex,
-      Resources: items.map((row) => project(mapUser(row, base, entityTag(row.id, row.entity_version)), query)),
+      itemsPerPage: page.length,
+      ...(nextCursor ? { nextCursor } : {}),
+      Resources: page.map(map),
     };
   }
 
@@ -162,4 +189,33 @@ function orderOf(query: ScimListQuery): string {
   if (!spec || spec.unsortable) throw invalidValue(`sortBy: ${query.sortBy.slice(0, 200)} is not a sortable attribute`);
   const column = spec.type === 'string' && !spec.caseExact ? `lower(${spec.sql})` : spec.sql;
   return `${column} ${direction} ${direction === 'asc' ? 'nulls last' : 'nulls first'}, id asc`;
+}
+
+/** The keyset order of cursor paging: a non-null key expression, its SQL type, the ORDER BY. */
+interface CursorSort {
+  key: string;
+  cast: 'text' | 'numeric' | 'int' | 'uuid';
+  direction: 'asc' | 'desc';
+  order: string;
+}
+
+function cursorSort(query: ScimListQuery): CursorSort {
+  const direction = query.sortOrder?.toLowerCase() === 'descending' ? 'desc' : 'asc';
+  orderOf(query); // the same checks of sortBy and sortOrder as index paging
+  const spec = query.sortBy === undefined ? undefined : lookupAttribute(USER_ATTRIBUTES, query.sortBy);
+  let key = 'extract(epoch from created_at)';
+  let cast: CursorSort['cast'] = 'numeric';
+  if (spec?.type === 'string') [key, cast] = [`coalesce(${spec.caseExact ? spec.sql : `lower(${spec.sql})`}, '')`, 'text'];
+  else if (spec?.type === 'dateTime') [key, cast] = [`extract(epoch from ${spec.sql})`, 'numeric'];
+  else if (spec?.type === 'boolean') [key, cast] = [`(${spec.sql})::int`, 'int'];
+  else if (spec?.type === 'uuid') [key, cast] = ['id', 'uuid'];
+  return { key, cast, direction, order: `${key} ${direction}, id asc` };
+}
+
+/** Rows strictly after the cursor's row in the cursor order. */
+function keysetAfter(sort: CursorSort, cursor: ScimCursor): Sql {
+  const key = sql.raw(sort.key);
+  const value = sql`${cursor.key}::${sql.raw(sort.cast)}`;
+  const beyond = sort.direction === 'asc' ? sql`${key} > ${value}` : sql`${key} < ${value}`;
+  return sql`(${beyond} or (${key} = ${value} and id > ${cursor.id}::uuid))`;
 }

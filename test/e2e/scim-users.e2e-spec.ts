@@ -1,6 +1,7 @@
 import { SiteRole } from '../../src/common/auth/site-roles.js';
 import { bearer, createTestApp, ISO, UUID, type TestApp } from '../support/test-app.js';
 import { orgFactories, truncateOrgTables, type OrgFactories } from '../support/org-factories.js';
+import { encodeScimCursor, listDigest } from '../../src/scim/scim-cursor.js';
 
 const USERS = '/scim/v2/Users';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -326,6 +327,53 @@ describe('SCIM 2.0 Users (contract sections 13.2, 13.4, 13.5, 13.6)', () => {
       for (const query of ['count=ten', 'startIndex=1.5', 'sortBy=password', 'sortBy=emails.type', 'sortOrder=up']) {
         const res = await list(query);
         expect({ query, status: res.status, body: res.body }).toEqual({ query, status: 400, body: scimError(400, 'invalidValue') });
+      }
+    });
+
+    it('pages with cursors (RFC 9865): nextCursor on every page but the last, no startIndex, no repeats or skips', async () => {
+      const first = await list('cursor=&count=2');
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({
+        schemas: [LIST],
+        totalResults: 3,
+        itemsPerPage: 2,
+        nextCursor: expect.stringMatching(/^[A-Za-z0-9._~-]+$/),
+        Resources: [expect.objectContaining({ userName: 'b@example.com' }), expect.objectContaining({ userName: 'a@example.com' })],
+      });
+      // Written between the pages: a new person (created last) and a removed one that was already seen.
+      await f.person({ email: 'd@example.com', firstName: 'Dee', lastName: 'W' });
+      await t.sql("delete from person where email = 'b@example.com'");
+      const second = await list(`cursor=${first.body.nextCursor}&count=2`);
+      expect(second.body).toEqual({
+        schemas: [LIST],
+        totalResults: 3,
+        itemsPerPage: 2,
+        Resources: [expect.objectContaining({ userName: 'C@example.com' }), expect.objectContaining({ userName: 'd@example.com' })],
+      });
+      const sorted = await list('cursor=&count=1&sortBy=userName&sortOrder=descending');
+      expect(userNames(sorted)).toEqual(['d@example.com']);
+      expect(userNames(await list(`cursor=${sorted.body.nextCursor}&count=1&sortBy=userName&sortOrder=descending`))).toEqual([
+        'C@example.com',
+      ]);
+
+      const cursor = first.body.nextCursor as string;
+      const expired = encodeScimCursor(
+        { key: '0', id: '2819c223-7f76-453a-919d-413861904646' },
+        listDigest({ count: 2 }),
+        Date.now() - 3_601_000,
+      );
+      for (const [query, scimType] of [
+        [`cursor=${cursor.slice(0, -2)}xx&count=2`, 'invalidCursor'],
+        ['cursor=nonsense&count=2', 'invalidCursor'],
+        [`cursor=${cursor}&count=3`, 'invalidCursor'],
+        [`cursor=${cursor}&count=2&filter=active%20eq%20true`, 'invalidCursor'],
+        [`cursor=${expired}&count=2`, 'expiredCursor'],
+        ['cursor=&count=0', 'invalidCount'],
+        ['cursor=&count=1001', 'invalidCount'],
+        ['cursor=&startIndex=1', 'invalidValue'],
+      ]) {
+        const res = await list(query);
+        expect({ query, status: res.status, body: res.body }).toEqual({ query, status: 400, body: scimError(400, scimType) });
       }
     });
 

@@ -171,4 +171,10 @@ export class ScimListQueryDto extends ScimProjectionQueryDto {
   @IsString()
   @MaxLength(20)
   count?: string;
+
+  @ApiPropertyOptional({ maxLength: 500, description: 'Cursor paging (RFC 9865): empty for the first page, then nextCursor.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
 }
