@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { FreeText } from '../../common/validation/free-text.js';
 import { URN } from '../scim-schemas.js';
 
 /** OpenAPI shapes of the SCIM answers (RFC 7643, 7644); the bodies are built by the SCIM mappers. */
@@ -141,12 +142,14 @@ export class ScimProjectionQueryDto {
   @ApiPropertyOptional({ maxLength: 2000, example: 'userName,active', description: 'Only these attributes (plus schemas and id).' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(2000)
   attributes?: string;
 
   @ApiPropertyOptional({ maxLength: 2000, example: 'emails', description: 'Every attribute but these.' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(2000)
   excludedAttributes?: string;
 }
@@ -156,25 +159,29 @@ export class ScimListQueryDto extends ScimProjectionQueryDto {
   @ApiPropertyOptional({ maxLength: 4096, example: 'userName eq "ada.lovelace@example.com"', description: 'RFC 7644 section 3.4.2.2.' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(1_000_000)
   filter?: string;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'userName' }) @IsOptional() @IsString() @MaxLength(200) sortBy?: string;
-  @ApiPropertyOptional({ enum: ['ascending', 'descending'] }) @IsOptional() @IsString() @MaxLength(20) sortOrder?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'userName' }) @IsOptional() @IsString() @FreeText() @MaxLength(200) sortBy?: string;
+  @ApiPropertyOptional({ enum: ['ascending', 'descending'] }) @IsOptional() @IsString() @FreeText() @MaxLength(20) sortOrder?: string;
   @ApiPropertyOptional({ maxLength: 20, example: '1', description: 'From 1 (below: 1).' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(20)
   startIndex?: string;
   @ApiPropertyOptional({ maxLength: 20, example: '100', description: '0-1000 (negative: 0; above 1000: 1000); default 100.' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(20)
   count?: string;
 
   @ApiPropertyOptional({ maxLength: 500, description: 'Cursor paging (RFC 9865): empty for the first page, then nextCursor.' })
   @IsOptional()
   @IsString()
+  @FreeText()
   @MaxLength(500)
   cursor?: string;
 }
