@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { countedPage, whereSql, type Sql } from '../common/query/sql-list.js';
-import { preparedRows, rows } from '../database/sql.js';
+import { preparedRows } from '../database/sql.js';
 import { viewColumns } from '../people/person.repository.js';
 import { URN } from './scim-schemas.js';
 import type { AttributeTable } from './scim-filter.sql.js';
@@ -81,7 +81,8 @@ export class ScimUsersRepository {
   ): Promise<{ items: (PersonRow & { sort_key?: string | null })[]; total: number }> {
     const pageWhere = cursor?.after ? [...where, cursor.after] : where;
     return countedPage<PersonRow>(
-      (statement) => rows(this.em, statement),
+      // Prepared: a filter shape (Okta's userName eq lookup above all) is one statement text, parsed once per connection.
+      (statement) => preparedRows(this.em, statement),
       {
         withClause: sql``,
         from: sql`person ${whereSql(where)}`,
