@@ -433,6 +433,20 @@ describe('SCIM 2.0 Users (contract sections 13.2, 13.4, 13.5, 13.6)', () => {
       expect((await t.http().delete(`${USERS}/${id}`).set(admin)).status).toBe(404);
     });
 
+    it('replays a POST repeated with the same Idempotency-Key: the first answer, Location and ETag, nothing written', async () => {
+      const first = await post(ada).set('Idempotency-Key', 'okta-create-1');
+      const again = await post(ada).set('Idempotency-Key', 'okta-create-1');
+      expect(first.status).toBe(201);
+      expect({ status: again.status, body: again.body, location: again.headers['location'], etag: again.headers['etag'] }).toEqual({
+        status: 201,
+        body: first.body,
+        location: first.headers['location'],
+        etag: first.headers['etag'],
+      });
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(await t.sql('select count(*)::int as n from person')).toEqual([{ n: 1 }]);
+    });
+
     it('lets exactly one of several identical concurrent creates win; the others are 409 uniqueness', async () => {
       const answers = await Promise.all(Array.from({ length: 6 }, () => post(ada)));
       expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
