@@ -7,7 +7,7 @@ import { entityTag, tagOf, withEntityTag, type Preconditions, type Tagged } from
 import { normalizeUuid } from '../common/validation/validation.js';
 import { PeopleService } from '../people/people.service.js';
 import type { Sql } from '../common/query/sql-list.js';
-import { filterSql, lookupAttribute } from './scim-filter.sql.js';
+import { filterSql, lookupAttribute, type AttributeTable } from './scim-filter.sql.js';
 import { project, type Projection } from './scim-projection.js';
 import { DEFAULT_PAGE_SIZE, MAX_RESULTS, URN } from './scim-schemas.js';
 import { mapUser, type PersonFields, type ScimUser } from './scim-user.mapper.js';
@@ -177,15 +177,15 @@ function assertSameId(body: unknown, rawId: string): void {
   if (given !== undefined && normalizeUuid(given) !== normalizeUuid(rawId)) throw new ScimError(400, 'mutability', 'id: is read-only');
 }
 
-/** ORDER BY of sortBy/sortOrder (contract section 13.4); default meta.created then id. */
-function orderOf(query: ScimListQuery): string {
+/** ORDER BY of sortBy/sortOrder over a table's attributes (contract section 13.4); default meta.created then id. */
+export function orderOf(query: ScimListQuery, table: AttributeTable = USER_ATTRIBUTES): string {
   const order = query.sortOrder?.toLowerCase();
   if (order !== undefined && order !== 'ascending' && order !== 'descending') {
     throw invalidValue('sortOrder: must be ascending or descending');
   }
   const direction = order === 'descending' ? 'desc' : 'asc';
   if (query.sortBy === undefined) return `created_at ${direction}, id asc`;
-  const spec = lookupAttribute(USER_ATTRIBUTES, query.sortBy);
+  const spec = lookupAttribute(table, query.sortBy);
   if (!spec || spec.unsortable) throw invalidValue(`sortBy: ${query.sortBy.slice(0, 200)} is not a sortable attribute`);
   const column = spec.type === 'string' && !spec.caseExact ? `lower(${spec.sql})` : spec.sql;
   return `${column} ${direction} ${direction === 'asc' ? 'nulls last' : 'nulls first'}, id asc`;

@@ -185,3 +185,30 @@ export class ScimListQueryDto extends ScimProjectionQueryDto {
   @MaxLength(500)
   cursor?: string;
 }
+
+export class ScimOrganigramGroupDto {
+  @ApiPropertyOptional({ maxLength: 100, example: 'ENG' }) code?: string;
+  @ApiPropertyOptional({ maxLength: 2000 }) description?: string;
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36 }) parentId?: string;
+}
+
+/** A SCIM Group (contract section 13.3). */
+export class ScimGroupDto {
+  @Schemas() schemas!: string[];
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id!: string;
+  @ApiPropertyOptional({ maxLength: 255 }) externalId?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Engineering' }) displayName?: string;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    maxItems: 1_000_000,
+    description: 'Each person once: {value (person id), type "User", $ref (the User URL), display}.',
+  })
+  members?: object[];
+  @ApiPropertyOptional({ name: URN.organigramGroup, type: ScimOrganigramGroupDto }) organigram?: ScimOrganigramGroupDto;
+  @ApiPropertyOptional({ type: ScimMetaDto }) meta?: ScimMetaDto;
+}
+
+export class ScimGroupListDto extends ListBase {
+  @ApiProperty({ type: [ScimGroupDto], maxItems: 1000 }) Resources!: ScimGroupDto[];
+}
