@@ -8,14 +8,9 @@ import { EntityTagged } from '../common/concurrency/conditional.js';
 import { ExpensiveRead } from '../common/load/expensive-read.js';
 import { ScimGroupDto, ScimGroupListDto, ScimListQueryDto, ScimProjectionQueryDto } from './dto/scim.dto.js';
 import { scimBaseUrl } from './scim-http.js';
-import { projectionList } from './scim-projection.js';
+import { projectionOf as projection } from './scim-projection.js';
 import { ScimGroupsService } from './scim-groups.service.js';
 import { SCIM_READ } from './scim.controller.js';
-
-const projection = (q: ScimProjectionQueryDto) => ({
-  attributes: projectionList(q.attributes),
-  excludedAttributes: projectionList(q.excludedAttributes),
-});
 
 /** SCIM Groups = the active org units of the token's project (contract section 13.3): reads. */
 @ApiTags('SCIM 2.0')

@@ -6,8 +6,8 @@ import { URN } from './scim-schemas.js';
  * (its URN), compared without case. `schemas` and `id` are always answered.
  */
 export interface Projection {
-  attributes?: string[];
-  excludedAttributes?: string[];
+  attributes?: string[] | undefined;
+  excludedAttributes?: string[] | undefined;
 }
 
 const EXTENSIONS = [URN.enterpriseUser, URN.organigramUser, URN.organigramGroup];
@@ -22,6 +22,14 @@ export function projectionList(value: unknown): string[] | undefined {
     .map((n) => n.trim())
     .filter(Boolean);
   return names.length > 0 ? names : undefined;
+}
+
+/** The projection of a request's `attributes` / `excludedAttributes` parameters. */
+export function projectionOf(query: { attributes?: string; excludedAttributes?: string }): {
+  attributes: string[] | undefined;
+  excludedAttributes: string[] | undefined;
+} {
+  return { attributes: projectionList(query.attributes), excludedAttributes: projectionList(query.excludedAttributes) };
 }
 
 /** [container (an extension URN, or '' for the core), path within it]. */

@@ -11,7 +11,7 @@ import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ExpensiveRead } from '../common/load/expensive-read.js';
 import { ScimListQueryDto, ScimProjectionQueryDto, ScimUserDto, ScimUserListDto } from './dto/scim.dto.js';
 import { scimBaseUrl } from './scim-http.js';
-import { projectionList } from './scim-projection.js';
+import { projectionOf as projection } from './scim-projection.js';
 import { ScimUsersService } from './scim-users.service.js';
 import { SCIM_READ } from './scim.controller.js';
 
@@ -35,11 +35,6 @@ const USER_BODY = {
     },
   },
 };
-
-const projection = (q: ScimProjectionQueryDto) => ({
-  attributes: projectionList(q.attributes),
-  excludedAttributes: projectionList(q.excludedAttributes),
-});
 
 /** SCIM Users = people (contract sections 13.2, 13.4, 13.5). */
 @ApiTags('SCIM 2.0')
