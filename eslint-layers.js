@@ -8,7 +8,19 @@
 import path from 'node:path';
 
 /** The four 4HSE and Opsera People modules, tokens and health: each a feature. */
-const FEATURES = ['people', 'org-units', 'org-roles', 'org-person', 'org-hierarchy', 'tokens', 'health', 'changes', 'webhooks', 'sync'];
+const FEATURES = [
+  'people',
+  'org-units',
+  'org-roles',
+  'org-person',
+  'org-hierarchy',
+  'tokens',
+  'health',
+  'changes',
+  'webhooks',
+  'sync',
+  'scim',
+];
 
 /** What each top-level folder of src/ may import (besides itself). */
 export const LAYERS = {

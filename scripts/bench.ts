@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../src/app.setup.js';
 import { SiteRole } from '../src/common/auth/site-roles.js';
+import { Scope } from '../src/common/auth/scopes.js';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-config.js';
 import { prepareDatabase } from '../src/database/prepare.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
@@ -519,7 +520,11 @@ async function main(): Promise<number> {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpAdapter().getInstance().server.address();
     if (address === null || typeof address === 'string') throw new Error('the application did not report its TCP port');
-    const token = await new TokensService(orm.em.fork(), config).create({ name: BENCH_TOKEN_NAME, role: SiteRole.OpseraAdministrator });
+    const token = await new TokensService(orm.em.fork(), config).create({
+      name: BENCH_TOKEN_NAME,
+      role: SiteRole.OpseraAdministrator,
+      scopes: [Scope.Api, Scope.Scim],
+    });
     const target: LoadTarget = { origin: `http://127.0.0.1:${address.port}`, token: token.token };
     log(`application listening on ${target.origin}`);
     let reference: LoadTarget | undefined;

@@ -22,6 +22,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WriteContextInterceptor } from './common/audit/write-context.interceptor.js';
 import { SyncModule } from './sync/sync.module.js';
 import { OrgHierarchyModule } from './org-hierarchy/org-hierarchy.module.js';
+import { ScimModule } from './scim/scim.module.js';
 
 @Module({})
 export class AppModule {
@@ -47,6 +48,7 @@ export class AppModule {
         WebhooksModule,
         SyncModule,
         OrgHierarchyModule,
+        ScimModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

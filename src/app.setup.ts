@@ -22,6 +22,9 @@ import { assertSafeInput, scanJsonBody } from './common/validation/input-guard.j
 import type { Readable } from 'node:stream';
 import { documentSyncBody, installSyncUpload } from './sync/sync-upload.js';
 import { applySecurityHeaders, securityHeaders } from './common/http/security-headers.js';
+import { ScimErrorDto } from './common/errors/scim-error.js';
+import { installScim } from './scim/scim-http.js';
+import { documentScim } from './scim/scim-openapi.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -122,6 +125,8 @@ export async function createApp(
   });
   // Sync uploads (their own limit, streamed by the sync service) skip Fastify's body parsing: first.
   installSyncUpload(fastify, config.sync.bodyLimitBytes);
+  // SCIM (contract section 13): application/scim+json bodies and answers, 405 on its paths.
+  installScim(fastify);
   // JSON bodies with an object of more than 1,000 keys or more than 100,000 values are a 400 as the
   // bytes arrive, before JSON.parse (which alone would hold the event loop for tens of ms).
   fastify.addHook(
@@ -201,14 +206,20 @@ export async function createApp(
       .addTag('Changes', 'The change log: every write, in commit order (Administrator and above).')
       .addTag('Webhooks', 'Push the change log to receivers in the Standard Webhooks format (Administrator and above).')
       .addTag('Health', 'Liveness and readiness probes (no token).')
+      .addTag(
+        'SCIM 2.0',
+        "SCIM 2.0 (RFC 7643, 7644) for identity providers: Users are people, Groups the org units of the token's project. " +
+          'Scope scim; bodies and answers application/scim+json; errors in the SCIM error shape.',
+      )
       .addBearerAuth(
         { type: 'http', scheme: 'bearer', bearerFormat: 'ogm_ token', description: 'An API token: Authorization: Bearer ogm_...' },
         BEARER_SCHEME,
       )
       .build(),
-    { extraModels: [ProblemDetails] },
+    { extraModels: [ProblemDetails, ScimErrorDto] },
   );
   completeDocument(document);
+  documentScim(document);
   documentSyncBody(document as never, config.sync.bodyLimitBytes);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 

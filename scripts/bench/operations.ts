@@ -46,6 +46,17 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    // Issue 14: Okta's lookup before every create, an index lookup as fast as (a).
+    name: 'SCIM user by userName filter',
+    method: 'GET',
+    path: '/scim/v2/Users?filter=userName eq "{email}"',
+    datasets: [people],
+    vary: (fixtures) => {
+      const { emails } = fixtures.get(people);
+      return () => ({ path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${pick(emails)}"`)}&startIndex=1&count=100` });
+    },
+  },
+  {
     // (b) of issue 10
     name: 'people list, sort lastName',
     method: 'GET',

@@ -49,6 +49,7 @@ export class OrgUnitDto {
   @ApiProperty({ type: String, nullable: true, example: 'HR department' }) description!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EX.parent }) parent_org_unit_id!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EX.project }) project_id!: string | null;
+  @ApiProperty({ type: String, nullable: true, maxLength: 255, example: null }) external_id!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) valid_from!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) valid_to!: string | null;
   @ApiProperty({ description: 'Whether this unit is active at the instant of the request.', example: true }) owned_active!: boolean;

@@ -12,7 +12,7 @@ import type { AncestorDto, DescendantDto, DescendantsFilterDto, HeadCounts } fro
  * The org-unit response fields of the unit `u` at the instant (needs `at_instant` and
  * `inactive_units`): the same columns and flags as the org-unit index (src/org-units).
  */
-const UNIT_FIELDS = `u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id,
+const UNIT_FIELDS = `u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id, u.external_id,
       ${isoSql('u.valid_from')} as valid_from, ${isoSql('u.valid_to')} as valid_to,
       ${activeSql('u')} as owned_active,
       (u.parent_id is null or not exists (select from inactive_units i where i.id = u.parent_id)) as parent_active`;
@@ -175,17 +175,17 @@ export class OrgHierarchyRepository {
       this.em,
       sql<DescendantDto & { found: boolean; total_rows: number; sort_key: string[] | null }>`with recursive ${atInstantCte(options.at)},
         ${sql.raw(INACTIVE_UNITS_CTE)},
-        tree(id, code, name, description, parent_id, project_id, valid_from, valid_to, owned_active, parent_active, depth, path, sort_key) as (
-          select u.id, u.code, u.name, u.description, u.parent_id, u.project_id, u.valid_from, u.valid_to, ${ACTIVE_U},
+        tree(id, code, name, description, parent_id, project_id, external_id, valid_from, valid_to, owned_active, parent_active, depth, path, sort_key) as (
+          select u.id, u.code, u.name, u.description, u.parent_id, u.project_id, u.external_id, u.valid_from, u.valid_to, ${ACTIVE_U},
                  (u.parent_id is null or not exists (select from inactive_units i where i.id = u.parent_id)), 0, array[]::uuid[], array[]::text[]
             from org_unit u cross join at_instant where u.id = ${id}
           union all
-          select u.id, u.code, u.name, u.description, u.parent_id, u.project_id, u.valid_from, u.valid_to, ${ACTIVE_U},
+          select u.id, u.code, u.name, u.description, u.parent_id, u.project_id, u.external_id, u.valid_from, u.valid_to, ${ACTIVE_U},
                  t.owned_active and t.parent_active, t.depth + 1, t.path || t.id, t.sort_key || array[u.name::text, u.id::text]
             from tree t join org_unit u on u.parent_id = t.id cross join at_instant ${walk}
         ),
         rows as not materialized (
-          select t.id as org_unit_id, t.code, t.name, t.description, t.parent_id as parent_org_unit_id, t.project_id,
+          select t.id as org_unit_id, t.code, t.name, t.description, t.parent_id as parent_org_unit_id, t.project_id, t.external_id,
                  ${sql.raw(isoSql('t.valid_from'))} as valid_from, ${sql.raw(isoSql('t.valid_to'))} as valid_to,
                  t.owned_active, t.parent_active, t.depth, t.path::text[] as path, t.sort_key
             from tree t

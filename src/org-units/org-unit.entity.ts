@@ -12,6 +12,8 @@ export const OrgUnitSchema = defineEntity({
     description: p.string().length(2000).nullable(),
     parentId: p.uuid().nullable(),
     projectId: p.uuid().nullable(),
+    /** The identity provider's id of the unit (a SCIM Group's externalId); case kept, not unique. */
+    externalId: p.string().length(255).nullable(),
     ...temporalProperties(),
   },
 });

@@ -10,7 +10,7 @@ import { rows } from '../database/sql.js';
 import { ORG_UNIT_SORTS, type OrgUnitDto, type OrgUnitFilterDto, type OrgUnitSort } from './dto/org-unit.dto.js';
 
 const ROWS = sql.raw(`rows as not materialized (
-    select u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id,
+    select u.id as org_unit_id, u.code, u.name, u.description, u.parent_id as parent_org_unit_id, u.project_id, u.external_id,
       ${isoSql('u.valid_from')} as valid_from, ${isoSql('u.valid_to')} as valid_to,
       ${activeSql('u')} as owned_active,
       (u.parent_id is null or u.parent_id not in (select id from inactive_units)) as parent_active

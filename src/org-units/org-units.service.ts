@@ -58,7 +58,8 @@ export class OrgUnitsService {
     const parentId = dto.parent_org_unit_id ?? null;
     if (parentId) await this.assertParentProject(parentId, dto.project_id ?? null, 'parent_org_unit_id');
     if (dto.code && (await this.units.codeTaken(dto.project_id ?? null, dto.code, null))) throw codeTaken(dto.code);
-    const unit = this.em.create(OrgUnitSchema, { id, ...createdCoded(dto), parentId, ...createdPeriod(dto) });
+    const externalId = dto.external_id ?? null;
+    const unit = this.em.create(OrgUnitSchema, { id, ...createdCoded(dto), externalId, parentId, ...createdPeriod(dto) });
     return insertOne(this.org, unit, { id, code: dto.code ?? null });
   }
 
@@ -68,6 +69,7 @@ export class OrgUnitsService {
       const sent = sentFields(dto);
       const next = {
         ...patchedCoded(sent, unit),
+        externalId: patched(sent.external_id, unit.externalId),
         parentId: patched(sent.parent_org_unit_id, unit.parentId),
         ...patchedPeriod(sent, unit),
       };

@@ -10,7 +10,7 @@ import { PersonRepository } from './person.repository.js';
   imports: [MikroOrmModule.forFeature([PersonSchema]), OrgPersonModule],
   controllers: [PeopleController],
   providers: [PeopleService, PersonRepository],
-  // PeopleService.setManager is the reporting-line rule for other front ends (SCIM).
+  // PeopleService.setManager is the reporting-line rule for other front ends; SCIM Users (src/scim) write through it.
   exports: [PeopleService],
 })
 export class PeopleModule {}

@@ -8,17 +8,20 @@ import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { decodeCursor, encodeCursor, listFingerprint } from '../common/pagination/cursor.js';
 import { pageCount } from '../common/pagination/pagination.interceptor.js';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { flattenValidationErrors } from '../common/validation/validation.js';
 import {
   ALIASES,
+  CreatePersonDto,
   PERSON_SORT_FIELDS,
-  type CreatePersonDto,
+  UpdatePersonDto,
   type PeopleQueryDto,
   type PersonDto,
   type PersonInLineDto,
   type ReportsQueryDto,
-  type UpdatePersonDto,
 } from './dto/person.dto.js';
-import { mapPerson } from './person.mapper.js';
+import { isActiveAt, mapPerson } from './person.mapper.js';
 import { PersonSchema, type Person } from './person.entity.js';
 import { PersonRepository } from './person.repository.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
@@ -235,6 +238,43 @@ export class PeopleService {
     );
   }
 
+  // The SCIM dialect (contract section 13, src/scim): the same rules, with ids instead of emails.
+
+  /** POST's validation (the Opsera field names in the errors) and create. */
+  async createChecked(input: Record<string, unknown>): Promise<Tagged<PersonDto>> {
+    return this.create(validated(CreatePersonDto, input));
+  }
+
+  /**
+   * PUT's validation and partial update of the person with this id, and its activation in the same
+   * write: `active` false historicizes an active person (validTo now), true clears the validTo of an
+   * inactive one; a person already in that state is left as is (contract section 13.2).
+   */
+  async updateChecked(
+    id: string,
+    input: Record<string, unknown>,
+    active: boolean | undefined,
+    preconditions?: Preconditions,
+  ): Promise<Tagged<PersonDto>> {
+    const dto = validated(UpdatePersonDto, input);
+    return inTransaction(this.em, async () => {
+      const person = await lockForWrite(this.em, PersonSchema, id, preconditions, 'person');
+      if (!person) throw new EntityNotFoundError(`No person with id ${id}.`);
+      const now = new Date();
+      const isActive = isActiveAt(person.validFrom, person.validTo, now);
+      if (active === false && isActive) applyHistoricize(person);
+      if (active === true && !isActive && person.validTo) dto.validTo = null;
+      return this.applyUpdate(person, dto);
+    });
+  }
+
+  /** The forced delete (contract section 5) of the person with this id. */
+  async removeChecked(id: string, preconditions?: Preconditions): Promise<void> {
+    const email = await this.people.emailOf(id);
+    if (email === undefined) throw new EntityNotFoundError(`No person with id ${id}.`);
+    await this.remove(email, { force: true }, preconditions);
+  }
+
   private async find(email: string): Promise<Person> {
     const person = await this.people.findByEmail(email);
     if (!person) throw new EntityNotFoundError(`No person with email ${email}.`);
@@ -282,6 +322,16 @@ export class PeopleService {
       throw error;
     }
   }
+}
+
+/** A body validated like the Opsera routes validate it (the global ValidationPipe's options). */
+function validated<T extends object>(type: new () => T, input: Record<string, unknown>): T {
+  const dto = plainToInstance(type, input);
+  const errors = flattenValidationErrors(
+    validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } }),
+  );
+  if (errors.length > 0) throw new InvalidInputError(errors);
+  return dto;
 }
 
 function duplicateEmail(email: string): ConflictError {

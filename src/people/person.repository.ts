@@ -53,7 +53,7 @@ export interface PersonFilter {
  * PostgreSQL: read paths hand it on as is, with no entity hydration or mapping in Node (issue 10; the
  * same fields as mapPerson). `active` is computed at `at`.
  */
-function viewColumns(alias: string, at: Date): Sql {
+export function viewColumns(alias: string, at: Date): Sql {
   const c = (column: string) => sql.raw(`${alias}.${column}`);
   const iso = (column: string) => sql.raw(isoSql(`${alias}.${column}`));
   return sql`${c('id')}, ${c('email')}, ${c('first_name')} as "firstName", ${c('last_name')} as "lastName",
@@ -177,6 +177,12 @@ export class PersonRepository {
         returning version::text as version`,
     );
     return row.version;
+  }
+
+  /** The email of the person with this id. */
+  async emailOf(id: string): Promise<string | undefined> {
+    const [row] = await rows(this.em, sql<{ email: string }>`select email from person where id = ${id}`);
+    return row?.email;
   }
 
   /** Locks the person FOR UPDATE (inside the caller's transaction); false when it does not exist. */

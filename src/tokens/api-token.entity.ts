@@ -16,6 +16,8 @@ export const ApiTokenSchema = defineEntity({
     revokedAt: p.datetime().nullable(),
     /** Id of the token whose request created this one; null for the CLI and the first-start token. */
     createdBy: p.uuid().nullable(),
+    /** The project of the token's SCIM Groups (contract section 7); null: the units without project. */
+    projectId: p.uuid().nullable(),
   },
 });
 

@@ -15,6 +15,7 @@ const TOKEN: CreatedTokenDto = {
   lastUsedAt: null,
   revokedAt: null,
   createdBy: null,
+  projectId: null,
   token: 'ogm_3kTz9qP0aWcX1vB7nM2yL5rD8sF4hJ6gQeR1a2',
 };
 

@@ -11,6 +11,7 @@ const row = (id: string): TokenRow => ({
   expires_at: null,
   revoked_at: null,
   last_used_at: null,
+  project_id: null,
 });
 
 describe('TokenCache', () => {

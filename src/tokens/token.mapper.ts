@@ -16,5 +16,6 @@ export function mapToken(token: ApiToken): TokenDto {
     lastUsedAt: iso(token.lastUsedAt),
     revokedAt: iso(token.revokedAt),
     createdBy: token.createdBy ?? null,
+    projectId: token.projectId ?? null,
   };
 }

@@ -22,6 +22,7 @@ export interface TokenRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  project_id: string | null;
 }
 
 /**
@@ -45,9 +46,10 @@ export class TokenRepository {
   async findByHash(hash: string): Promise<TokenRow | undefined> {
     const [row] = await this.em
       .getConnection()
-      .execute<TokenRow[]>('select id, name, role, scopes, expires_at, revoked_at, last_used_at from api_token where token_hash = ?', [
-        hash,
-      ]);
+      .execute<TokenRow[]>(
+        'select id, name, role, scopes, expires_at, revoked_at, last_used_at, project_id from api_token where token_hash = ?',
+        [hash],
+      );
     return row;
   }
 

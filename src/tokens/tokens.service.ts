@@ -25,6 +25,8 @@ export interface NewToken {
   scopes?: Scope[];
   /** Absent or null: the default lifetime (TOKEN_DEFAULT_TTL). At most TOKEN_MAX_TTL from now. */
   expiresAt?: Date | null;
+  /** The project of the token's SCIM Groups (contract section 7). */
+  projectId?: string | null;
 }
 
 /** Any fixed 64-bit key, shared by every instance: serializes the first-start token creation. */
@@ -85,7 +87,7 @@ export class TokensService {
       if (ms > this.config.tokenLifetime.maxMs) throw InvalidInputError.field('expiresIn', this.maxMessage());
       expiresAt = new Date(Date.now() + ms);
     }
-    return this.create({ name: dto.name, role: dto.role, scopes: dto.scopes, expiresAt }, actor, field);
+    return this.create({ name: dto.name, role: dto.role, scopes: dto.scopes, expiresAt, projectId: dto.projectId }, actor, field);
   }
 
   /**
@@ -152,7 +154,7 @@ export class TokensService {
     }
     if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at).getTime() <= now)) return null;
     await this.touch(row, now);
-    return { tokenId: row.id, name: row.name, role: row.role, scopes: row.scopes };
+    return { tokenId: row.id, name: row.name, role: row.role, scopes: row.scopes, projectId: row.project_id };
   }
 
   /**
@@ -212,6 +214,7 @@ export class TokensService {
       lastUsedAt: null,
       revokedAt: null,
       createdBy: actor?.tokenId ?? null,
+      projectId: input.projectId ?? null,
     });
     await this.em.persist(entity).flush();
     return { ...mapToken(entity), token: secret };

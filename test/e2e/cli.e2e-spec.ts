@@ -83,6 +83,7 @@ describe('Token CLI (npm run token)', () => {
       role: SiteRole.PowerUser,
       scopes: ['api'],
       expiresAt: inAbout(90 * DAY),
+      projectId: null,
     });
     expect(created.stdout.trim()).toBe(lines[0]);
 
@@ -116,6 +117,7 @@ describe('Token CLI (npm run token)', () => {
           lastUsedAt: ISO,
           revokedAt: null,
           createdBy: null,
+          projectId: null,
         },
       ]),
     );
@@ -128,6 +130,49 @@ describe('Token CLI (npm run token)', () => {
     const refused = await t.http().get(PEOPLE).set(bearer(secret));
     expect(refused.status).toBe(401);
     expect(refused.headers['www-authenticate']).toBe('Bearer realm="organigram", error="invalid_token"');
+  }, 120_000);
+
+  it('creates a scim token bound to a project with --scopes and --project, shown in --json and list', async () => {
+    const project = '7d3c8a9e-1b2f-4c5d-8e6f-0a1b2c3d4e5f';
+    const created = await builtToken(
+      t,
+      'create',
+      '--name',
+      'entra',
+      '--role',
+      'Power User',
+      '--scopes',
+      'scim',
+      '--project',
+      project.toUpperCase(),
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const json = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(json).toEqual({
+      id: UUID,
+      token: expect.stringMatching(/^ogm_/),
+      name: 'entra',
+      role: SiteRole.PowerUser,
+      scopes: ['scim'],
+      expiresAt: inAbout(90 * DAY),
+      projectId: project,
+    });
+    expect(await t.sql('select scopes, project_id from api_token where id = ?', [json.id])).toEqual([
+      { scopes: ['scim'], project_id: project },
+    ]);
+    const listed = await builtToken(t, 'list');
+    const line = listed.stdout.split('\n').find((l) => l.startsWith(json.id as string));
+    expect(line).toEqual(expect.stringContaining(`scopes scim  project ${project}`));
+    const listedJson = JSON.parse((await builtToken(t, 'list', '--json')).stdout) as Record<string, unknown>[];
+    expect(listedJson.find((x) => x.id === json.id)).toEqual(expect.objectContaining({ scopes: ['scim'], projectId: project }));
+
+    const badScope = await builtToken(t, 'create', '--name', 'x', '--role', 'Viewer', '--scopes', 'scim,root');
+    expect(badScope.code).not.toBe(0);
+    expect(badScope.stderr).toContain('--scopes must be a comma-separated list of: api, scim');
+    const badProject = await builtToken(t, 'create', '--name', 'x', '--role', 'Viewer', '--project', 'acme');
+    expect(badProject.code).not.toBe(0);
+    expect(badProject.stderr).toContain('--project must be a uuid');
   }, 120_000);
 
   it('refuses an unknown role with a message on stderr and a non-zero exit, creating nothing', async () => {

@@ -29,6 +29,9 @@ interface Route {
 }
 
 const PROBLEM_REF = '#/components/schemas/ProblemDetails';
+const SCIM_ERROR_REF = '#/components/schemas/ScimErrorDto';
+/** SCIM routes answer errors as SCIM errors, except 408 and 431, which Node writes on the socket before routing. */
+const isScimError = (path: string, status: string) => path.startsWith('/scim/v2/') && status !== '408' && status !== '431';
 const joinPath = (...parts: string[]) =>
   `/${parts
     .flatMap((p) => p.split('/'))
@@ -162,7 +165,9 @@ describe('OpenAPI document and Swagger UI', () => {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue;
         const refs = Object.values(response.content ?? {}).map((c) => c.schema?.$ref);
-        expect([`${method} ${path} ${status}`, refs.length > 0 && refs.every((r) => r === PROBLEM_REF)]).toEqual([
+        // Under /scim/v2 every error but those Node writes before routing is a SCIM error (contract section 13.7).
+        const expected = isScimError(path, status) ? SCIM_ERROR_REF : PROBLEM_REF;
+        expect([`${method} ${path} ${status}`, refs.length > 0 && refs.every((r) => r === expected)]).toEqual([
           `${method} ${path} ${status}`,
           true,
         ]);
@@ -176,7 +181,7 @@ describe('OpenAPI document and Swagger UI', () => {
         if (Number(status) < 400) continue;
         expect([`${method} ${path} ${status}`, Object.keys(response.content ?? {})]).toEqual([
           `${method} ${path} ${status}`,
-          ['application/problem+json'],
+          isScimError(path, status) ? ['application/scim+json', 'application/json'] : ['application/problem+json'],
         ]);
       }
     }

@@ -63,6 +63,7 @@ const RESOURCES: Resource[] = [
       description: 'Builds things',
       parent_org_unit_id: null,
       project_id: PROJECT_A,
+      external_id: null,
       valid_from: null,
       valid_to: null,
       owned_active: true,

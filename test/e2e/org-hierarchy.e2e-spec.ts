@@ -23,6 +23,7 @@ function unitBody(unit: Unit, extra: Record<string, unknown> = {}) {
     description: null,
     parent_org_unit_id: unit.parent,
     project_id: null,
+    external_id: null,
     valid_from: null,
     valid_to: null,
     owned_active: true,

@@ -30,6 +30,7 @@ function unitBody(overrides: Record<string, unknown> = {}) {
     description: null,
     parent_org_unit_id: null,
     project_id: null,
+    external_id: null,
     valid_from: null,
     valid_to: null,
     owned_active: true,
@@ -178,6 +179,55 @@ describe('OrgUnit API (4HSE dialect)', () => {
     it('refuses valid_to equal to valid_from (an empty period)', async () => {
       const res = await create({ name: 'Engineering', valid_from: '2025-01-01T00:00:00Z', valid_to: '2025-01-01T00:00:00.000Z' });
       expectInvalid(res, ['valid_to']);
+    });
+  });
+
+  describe("external_id (the identity provider's id, contract section 1)", () => {
+    it('is stored as sent on create (case kept, not unique) and carried by create, view, index and update', async () => {
+      const first = await create({ name: 'Engineering', external_id: 'Okta-00gAbC' });
+      expect(first.status).toBe(201);
+      expect(first.body).toEqual(unitBody({ external_id: 'Okta-00gAbC' }));
+      const second = await create({ name: 'Sales', external_id: 'Okta-00gAbC' });
+      expect(second.status).toBe(201);
+      expect((await view(first.body.org_unit_id)).body).toEqual(
+        unitBody({ org_unit_id: first.body.org_unit_id, external_id: 'Okta-00gAbC' }),
+      );
+      expect((await index({ sort: 'name' })).body).toEqual([
+        unitBody({ org_unit_id: first.body.org_unit_id, external_id: 'Okta-00gAbC' }),
+        unitBody({ org_unit_id: second.body.org_unit_id, name: 'Sales', external_id: 'Okta-00gAbC' }),
+      ]);
+
+      const changed = await update(first.body.org_unit_id, { external_id: 'okta-00GABC' });
+      expect(changed.body).toEqual(unitBody({ org_unit_id: first.body.org_unit_id, external_id: 'okta-00GABC' }));
+      const kept = await update(first.body.org_unit_id, { name: 'Platform' });
+      expect(kept.body).toEqual(unitBody({ org_unit_id: first.body.org_unit_id, name: 'Platform', external_id: 'okta-00GABC' }));
+      const cleared = await update(first.body.org_unit_id, { external_id: null });
+      expect(cleared.body).toEqual(unitBody({ org_unit_id: first.body.org_unit_id, name: 'Platform' }));
+      expect(await t.sql('select external_id from org_unit order by name')).toEqual([
+        { external_id: null },
+        { external_id: 'Okta-00gAbC' },
+      ]);
+    });
+
+    it('accepts 255 characters and refuses 256, a number and control characters with a 400 naming external_id', async () => {
+      expect((await create({ name: 'Long', external_id: 'x'.repeat(255) })).status).toBe(201);
+      expectInvalid(await create({ name: 'Longer', external_id: 'x'.repeat(256) }), ['external_id']);
+      expectInvalid(await create({ name: 'Number', external_id: 42 }), ['external_id']);
+      expectInvalid(await create({ name: 'Control', external_id: 'a\u0007b' }), ['external_id']);
+      expect((await tableCounts(t)).org_unit).toBe(1);
+    });
+
+    it('records external_id in the change log of a create and an update', async () => {
+      const res = await create({ name: 'Engineering', external_id: 'E1' });
+      await update(res.body.org_unit_id, { external_id: 'E2' });
+      const events = await t.sql<{ op: string; changed: string[]; ext: string | null }>(
+        "select op, changed, after ->> 'external_id' as ext from change_event where entity_id = ? order by seq",
+        [res.body.org_unit_id],
+      );
+      expect(events).toEqual([
+        { op: 'create', changed: expect.arrayContaining(['external_id']), ext: 'E1' },
+        { op: 'update', changed: ['external_id'], ext: 'E2' },
+      ]);
     });
   });
 

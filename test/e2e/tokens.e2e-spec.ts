@@ -28,6 +28,7 @@ function tokenBody(overrides: Record<string, unknown> = {}) {
     lastUsedAt: null,
     revokedAt: null,
     createdBy: adminId,
+    projectId: null,
     ...overrides,
   };
 }
@@ -53,6 +54,48 @@ describe('API tokens (/api/v2/tokens)', () => {
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toEqual({ ...tokenBody(), token: TOKEN });
       expect(res.headers['location']).toBe(`${TOKENS}/${res.body.id}`);
+    });
+
+    it('creates a scim token bound to a project (contract section 7): projectId in the answer, the detail and the list', async () => {
+      const project = '7D3C8A9E1B2F4C5D8E6F0A1B2C3D4E5F';
+      const res = await create({ name: 'entra', role: SiteRole.PowerUser, scopes: ['scim'], projectId: project });
+      expect(res.status).toBe(201);
+      const expected = tokenBody({ name: 'entra', scopes: ['scim'], projectId: '7d3c8a9e-1b2f-4c5d-8e6f-0a1b2c3d4e5f' });
+      expect(res.body).toEqual({ ...expected, token: TOKEN });
+      expect((await t.http().get(`${TOKENS}/${res.body.id}`).set(auth)).body).toEqual(expected);
+      const listed = await t.http().get(`${TOKENS}?per-page=1000`).set(auth);
+      expect(listed.body.data).toContainEqual({ ...expected, id: res.body.id });
+      expect(await t.sql('select scopes, project_id from api_token where id = ?', [res.body.id])).toEqual([
+        { scopes: ['scim'], project_id: '7d3c8a9e-1b2f-4c5d-8e6f-0a1b2c3d4e5f' },
+      ]);
+      const both = await create({ name: 'both', role: SiteRole.Viewer, scopes: ['api', 'scim'], projectId: null });
+      expect(both.body).toEqual({ ...tokenBody({ name: 'both', role: SiteRole.Viewer, scopes: ['api', 'scim'] }), token: TOKEN });
+    });
+
+    it('refuses a projectId that is not a uuid and an unknown scope with a 400 naming the field, creating nothing', async () => {
+      const before = await t.sql('select count(*)::int as n from api_token');
+      for (const [body, field] of [
+        [{ name: 'x', role: SiteRole.Viewer, scopes: ['scim'], projectId: 'acme' }, 'projectId'],
+        [{ name: 'x', role: SiteRole.Viewer, scopes: ['scim'], projectId: 42 }, 'projectId'],
+        [{ name: 'x', role: SiteRole.Viewer, scopes: ['scim', 'admin'] }, 'scopes'],
+      ] as const) {
+        const res = await create(body);
+        expect(res.status).toBe(400);
+        expect([...new Set(res.body.errors.map((e: { field: string }) => e.field))]).toEqual([field]);
+      }
+      expect(await t.sql('select count(*)::int as n from api_token')).toEqual(before);
+    });
+
+    it('a scim-only token opens no /api/v2 or /v2 route (403 naming the scope api)', async () => {
+      const { body } = await create({ name: 'okta', role: SiteRole.Administrator, scopes: ['scim'] });
+      for (const res of [
+        await t.http().get(PEOPLE).set(bearer(body.token)),
+        await t.http().post('/v2/org-unit/index').set(bearer(body.token)).send({}),
+        await t.http().get(TOKENS).set(bearer(body.token)),
+      ]) {
+        expect(res.status).toBe(403);
+        expect(res.body.detail).toBe('The token lacks the required scope: api.');
+      }
     });
 
     it('stores only the SHA-256 hash of the secret, never the secret itself', async () => {

@@ -102,6 +102,7 @@ describe("4HSE's PHP client (Laravel HTTP over Guzzle), replayed on the wire", (
       description: null,
       parent_org_unit_id: null,
       project_id: PROJECT,
+      external_id: null,
       valid_from: null,
       valid_to: null,
       owned_active: true,

@@ -94,6 +94,7 @@ describe('On the wire: requests without a body, whatever their Content-Type (con
       description: null,
       parent_org_unit_id: null,
       project_id: null,
+      external_id: null,
       valid_from: null,
       valid_to: null,
       owned_active: true,

@@ -73,8 +73,9 @@ export const EXCLUDED: readonly { test: (method: string, path: string) => boolea
  */
 // 404/405 for unknown paths and methods; 400 (undecodable percent-encoding) and 431 (oversized request
 // line) come from the router and the HTTP parser before any route is chosen.
-const UNROUTED_STATUSES = new Set([400, 404, 405, 431]);
+const UNROUTED_STATUSES = new Set([400, 404, 405, 431, 501]);
 const PROBLEM_SCHEMA = 'ProblemDetails';
+const SCIM_ERROR_SCHEMA = 'ScimErrorDto';
 
 const JSON_MEDIA = /^application\/(?:[\w.-]+\+)?json$/;
 const REF_PREFIX = '#/components/schemas/';
@@ -179,19 +180,24 @@ export class OpenApiConformance {
 
     const matching = this.routes.filter((r) => r.pattern.test(path));
     const verb = method === 'HEAD' ? 'get' : method.toLowerCase();
-    const route = matching.find((r) => r.item[verb]);
+    // The most specific template (fewest parameters) is the one the router chose, as Fastify prefers a
+    // static segment (`/Users/.search`) to a parameter (`/Users/{id}`).
+    const route = matching.find((r) => r.params === matching[0].params && r.item[verb]);
     if (!route) {
       const label = matching.length > 0 ? `${method} ${matching[0].template}` : `${method} ${path}`;
       if (!UNROUTED_STATUSES.has(exchange.status)) {
         const what = matching.length > 0 ? 'method not documented for this path' : 'path not in the document';
         return [violation(label, `${what}, answered ${exchange.status} (only 404/405 problem details are acceptable there)`)];
       }
-      return this.checkBody(
-        exchange,
-        label,
-        { content: { 'application/problem+json': { schema: { $ref: REF_PREFIX + PROBLEM_SCHEMA } } } },
-        violation,
-      );
+      // Under /scim/v2 every error is a SCIM error (contract section 13.7).
+      const scim = path === '/scim/v2' || path.startsWith('/scim/v2/');
+      const content: Record<string, MediaType> = scim
+        ? {
+            'application/scim+json': { schema: { $ref: REF_PREFIX + SCIM_ERROR_SCHEMA } },
+            'application/json': { schema: { $ref: REF_PREFIX + SCIM_ERROR_SCHEMA } },
+          }
+        : { 'application/problem+json': { schema: { $ref: REF_PREFIX + PROBLEM_SCHEMA } } };
+      return this.checkBody(exchange, label, { content }, violation);
     }
 
     const label = `${method} ${route.template}`;

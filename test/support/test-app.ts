@@ -47,7 +47,7 @@ export interface TestApp {
    */
   createToken(
     role: SiteRole,
-    options?: { scopes?: string[]; expiresAt?: Date | null; name?: string },
+    options?: { scopes?: string[]; expiresAt?: Date | null; name?: string; projectId?: string | null },
   ): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
 }
@@ -92,6 +92,7 @@ export async function createTestApp(
       role,
       scopes: noScope ? undefined : (options.scopes as never),
       expiresAt: options.expiresAt ?? null,
+      projectId: options.projectId ?? null,
     });
     if (noScope) await orm.em.fork().getConnection().execute(`update api_token set scopes = '{}' where id = ?`, [created.id]);
     return { id: created.id, token: created.token };

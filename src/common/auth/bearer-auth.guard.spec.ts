@@ -11,7 +11,13 @@ import { SiteRole } from './site-roles.js';
 const stubReflector = (metadata: Record<string, unknown>) =>
   ({ getAllAndOverride: (key: string) => metadata[key] }) as unknown as Reflector;
 
-const user: Principal = { tokenId: '00000000-0000-4000-8000-000000000001', name: 'ci', role: SiteRole.Viewer, scopes: [Scope.Api] };
+const user: Principal = {
+  tokenId: '00000000-0000-4000-8000-000000000001',
+  name: 'ci',
+  role: SiteRole.Viewer,
+  scopes: [Scope.Api],
+  projectId: null,
+};
 
 function unauthorized(err: unknown, found: Principal | false, info: unknown): UnauthorizedError {
   try {

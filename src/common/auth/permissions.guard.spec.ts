@@ -19,7 +19,7 @@ function stubReflector(metadata: Record<string, unknown>): Reflector {
 }
 
 function principal(role: SiteRole, scopes: readonly string[] = [Scope.Api]): Principal {
-  return { tokenId: '00000000-0000-4000-8000-000000000001', name: 'test', role, scopes: scopes as Scope[] };
+  return { tokenId: '00000000-0000-4000-8000-000000000001', name: 'test', role, scopes: scopes as Scope[], projectId: null };
 }
 
 /** An HTTP execution context built by hand: a handler, a class and a request. */

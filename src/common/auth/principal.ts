@@ -8,6 +8,8 @@ export interface Principal {
   readonly name: string;
   readonly role: SiteRole;
   readonly scopes: readonly Scope[];
+  /** The project of the token's SCIM Groups (contract section 7); null: the units without project. */
+  readonly projectId: string | null;
 }
 
 /** Injects the authenticated {@link Principal} (set by the bearer strategy). */

@@ -5,8 +5,9 @@ import { classifyDatabaseError } from '../../database/database-errors.js';
 import { DomainError } from './domain-errors.js';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem.js';
 import { requestPath } from '../http/request-path.js';
+import { isScimPath, scimErrorBody, scimMediaType } from './scim-error.js';
 
-interface Problem {
+export interface Problem {
   status: number;
   slug: string;
   title: string;
@@ -140,6 +141,14 @@ export function sendProblem(
   problem: Problem,
   beforeSend?: (reply: FastifyReply) => void,
 ): void {
+  for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
+  // Under /scim/v2 every error is a SCIM error (contract section 13.7), whoever raised it.
+  if (isScimPath(requestPath(request))) {
+    reply.status(problem.status).header('content-type', `${scimMediaType(request.headers.accept)}; charset=utf-8`);
+    beforeSend?.(reply);
+    void reply.send(JSON.stringify(scimErrorBody(problem, String(request.id))));
+    return;
+  }
   const body: ProblemDetails = {
     type: PROBLEM_TYPE_BASE + problem.slug,
     title: problem.title,
@@ -149,7 +158,6 @@ export function sendProblem(
     requestId: String(request.id),
     ...problem.extensions,
   };
-  for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
   reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE);
   beforeSend?.(reply);
   void reply.send(JSON.stringify(body));

@@ -31,6 +31,14 @@ export class CreateOrgUnitDto {
   @UuidField({ description: 'Project (tenant) the unit belongs to.', nullable: true, example: EX.project })
   project_id?: string | null;
 
+  @TextField({
+    maxLength: 255,
+    nullable: true,
+    description: "The identity provider's id of the unit (a SCIM Group's externalId): case kept, not unique.",
+    example: 'a1b2c3',
+  })
+  external_id?: string | null;
+
   @DateField('Start of validity (null: unbounded).') valid_from?: Date | null;
   @DateField('End of validity, exclusive (null: unbounded).') valid_to?: Date | null;
 }

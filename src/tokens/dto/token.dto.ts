@@ -5,6 +5,7 @@ import { ALL_SITE_ROLES, SiteRole } from '../../common/auth/site-roles.js';
 import { FreeText } from '../../common/validation/free-text.js';
 import { InvalidInputError } from '../../common/errors/domain-errors.js';
 import { edgePipe } from '../../common/validation/edge-pipe.js';
+import { UuidField } from '../../org-chart/org-api.dto.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME, normalizeUuid, ToBoolean } from '../../common/validation/validation.js';
 
 export class CreateTokenDto {
@@ -59,6 +60,13 @@ export class CreateTokenDto {
   @FreeText()
   @Matches(/^\d{1,6}[smhdw]$/, { message: 'must be a duration such as 30d, 12h or 15m' })
   expiresIn?: string;
+
+  @UuidField({
+    description: "The project of the token's SCIM Groups (contract sections 7 and 13.3); absent or null: the units without project.",
+    nullable: true,
+    example: 'b5a7d602-3fc9-4e2a-9d1a-6e5b4c8f7a01',
+  })
+  projectId?: string | null;
 }
 
 /** Query of DELETE /api/v2/tokens/{id}. */
@@ -98,6 +106,14 @@ export class TokenDto {
     description: 'Id of the token that created this one; null for the CLI, the first-start token and older tokens.',
   })
   createdBy!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    example: null,
+    description: "The project of the token's SCIM Groups; null: the units without project.",
+  })
+  projectId!: string | null;
 }
 
 export class CreatedTokenDto extends TokenDto {

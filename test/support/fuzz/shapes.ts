@@ -35,6 +35,7 @@ const ORG_UNIT: Record<string, FieldType> = {
   description: 'string?',
   parent_org_unit_id: 'uuid?',
   project_id: 'uuid?',
+  external_id: 'string?',
   valid_from: 'date?',
   valid_to: 'date?',
   owned_active: 'boolean',
@@ -81,6 +82,7 @@ const TOKEN: Record<string, FieldType> = {
   lastUsedAt: 'date?',
   revokedAt: 'date?',
   createdBy: 'uuid?',
+  projectId: 'uuid?',
 };
 
 export const ENTITY_SHAPES = {
