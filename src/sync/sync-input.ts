@@ -41,6 +41,7 @@ export const CSV_COLUMNS = [
   'department',
   'group',
   'team',
+  'managerEmail',
   'business_group',
   'applicationdepartment',
   'projectgroup',
@@ -251,6 +252,7 @@ export interface PersonRow {
   department: string | null;
   group: string | null;
   team: string | null;
+  managerEmail: string | null;
   validFrom: Date | null;
   validTo: Date | null;
   /** The optional fields the row gave (canonical names): the others stay unchanged on update. */
@@ -281,7 +283,18 @@ export type Validated =
 
 const DTO = { people: SyncPersonDto, org_units: SyncOrgUnitDto, org_roles: SyncOrgRoleDto, org_persons: SyncOrgPersonDto } as const;
 const ALIASES = { business_group: 'business', applicationdepartment: 'department', projectgroup: 'group' } as const;
-const OPTIONAL_PERSON = ['displayName', 'externalId', 'organization', 'business', 'department', 'group', 'team', 'validFrom', 'validTo'];
+const OPTIONAL_PERSON = [
+  'displayName',
+  'externalId',
+  'organization',
+  'business',
+  'department',
+  'group',
+  'team',
+  'managerEmail',
+  'validFrom',
+  'validTo',
+];
 
 /** Validates one row like the single routes do (same rules and messages); the errors name the field. */
 export function validateRow(section: SyncSection, value: unknown): { valid?: Validated; errors: FieldError[] } {
@@ -321,6 +334,7 @@ export function validateRow(section: SyncSection, value: unknown): { valid?: Val
         department: text('department'),
         group: text('group'),
         team: text('team'),
+        managerEmail: text('managerEmail'),
         validFrom: date('validFrom'),
         validTo: date('validTo'),
         present,

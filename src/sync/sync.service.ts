@@ -310,6 +310,12 @@ export class SyncService {
     const snapshot = job.mode === 'snapshot';
     const people = await this.repository.maxIndex(id);
     await this.repository.planPeople(id);
+    const loops = await this.repository.managerCycles(id);
+    if (loops > 0) {
+      await this.repository.clearPlan(id);
+      await this.repository.finish(id, 'failed', { invalid: loops });
+      return;
+    }
     await side.setProgress(id, Math.floor(people / 2));
     phases.mark('plan people');
     if (snapshot && job.sections.includes('people')) await this.repository.planPeopleSnapshot(id, at);
@@ -342,6 +348,8 @@ export class SyncService {
       await this.repository.insertPeople(id, at, lo, lo + APPLY_CHUNK);
       await side.setProgress(id, Math.floor(total / 2 + Math.min(lo + APPLY_CHUNK, people) / 2));
     }
+    // The new people whose manager is a new person not inserted before them.
+    if (creates > 0) await this.repository.insertPeople(id, at);
     await this.repository.updatePeople(id, at);
     phases.mark('apply people');
     await this.repository.applyRoles(id, job.project_id, at);

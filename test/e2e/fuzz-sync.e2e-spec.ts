@@ -25,7 +25,7 @@ describe('fuzz: bulk sync', () => {
   );
   const scalar = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null));
   const person = fc.dictionary(
-    fc.constantFrom('email', 'firstName', 'lastName', 'team', 'validFrom', 'validTo', 'business_group', 'shoe'),
+    fc.constantFrom('email', 'firstName', 'lastName', 'team', 'managerEmail', 'validFrom', 'validTo', 'business_group', 'shoe'),
     scalar,
     { maxKeys: 6 },
   );
@@ -102,6 +102,87 @@ describe('fuzz: bulk sync', () => {
         ),
         { seed: 1202, numRuns: RUNS },
       ),
+    TIMEOUT,
+  );
+
+  /** The manager of each email after a job's rows (undefined managerEmail: unchanged), or the error that fails the job. */
+  function model(stored: Map<string, string | null>, rows: { email: string; managerEmail?: string | null }[]) {
+    const next = new Map(stored);
+    for (const row of rows) {
+      const email = row.email.toLowerCase();
+      if (row.managerEmail !== undefined) next.set(email, row.managerEmail === null ? null : row.managerEmail.toLowerCase());
+      else if (!next.has(email)) next.set(email, null);
+    }
+    if ([...next.values()].some((manager) => manager !== null && !next.has(manager)))
+      return 'no person with this email in the job or stored';
+    for (const start of next.keys()) {
+      const seen = new Set<string>();
+      for (let at: string | null | undefined = start; at; at = next.get(at)) {
+        if (seen.has(at)) return 'would create a cycle';
+        seen.add(at);
+      }
+    }
+    return next;
+  }
+
+  it(
+    'managerEmail: random reporting lines over two jobs end as the model says, loops fail whole',
+    async () => {
+      const pool = ['a@fz.example', 'b@fz.example', 'c@fz.example', 'd@fz.example', 'e@fz.example'];
+      const cased = (email: string, upper: boolean) => (upper ? email.toUpperCase() : email);
+      const job = fc.uniqueArray(
+        fc.record(
+          {
+            email: fc.constantFrom(...pool),
+            upper: fc.boolean(),
+            managerEmail: fc.oneof(fc.constantFrom(...pool), fc.constant(null)),
+            managerUpper: fc.boolean(),
+            omit: fc.boolean(),
+          },
+          { requiredKeys: ['email', 'upper', 'managerEmail', 'managerUpper', 'omit'] },
+        ),
+        { selector: (r) => r.email, minLength: 1, maxLength: 5 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(job, { minLength: 2, maxLength: 2 }), async (jobs) => {
+          await t.sql('truncate org_person, org_role, org_unit, person cascade');
+          let stored = new Map<string, string | null>();
+          for (const spec of jobs) {
+            const rows = spec.map((r) => ({
+              email: cased(r.email, r.upper),
+              firstName: 'F',
+              lastName: 'L',
+              ...(r.omit ? {} : { managerEmail: r.managerEmail === null ? null : cased(r.managerEmail, r.managerUpper) }),
+            }));
+            const res = await t.http().post('/api/v2/sync/jobs').set(bearer(t.tokens.admin)).send({ people: rows });
+            expect(res.status).toBe(202);
+            const status = await settle(res.body.id as string);
+            const expected = model(stored, rows);
+            expect(status).toBe(typeof expected === 'string' ? 'failed' : 'succeeded');
+            if (typeof expected === 'string') {
+              const job = await t.http().get(`/api/v2/sync/jobs/${res.body.id}`).set(bearer(t.tokens.admin));
+              const errors = job.body.errors as { field: string; message: string }[];
+              expect(errors.length).toBeGreaterThan(0);
+              for (const e of errors) expect(e).toMatchObject({ field: 'managerEmail', message: expected });
+            } else stored = expected;
+            const actual = await t.sql<{ email: string; manager: string | null }>(
+              'select lower(p.email) as email, lower(m.email) as manager from person p left join person m on m.id = p.manager_id',
+            );
+            expect(new Map(actual.map((r) => [r.email, r.manager]))).toEqual(stored);
+            // The closure table agrees with manager_id.
+            const wrong = await t.sql(`
+              with recursive up(person_id, ancestor_id, depth) as (
+                select id, id, 0 from person
+                union all select u.person_id, p.manager_id, u.depth + 1 from up u join person p on p.id = u.ancestor_id where p.manager_id is not null)
+              (select person_id, ancestor_id, depth from up except select person_id, ancestor_id, depth from reporting_line)
+              union all
+              (select person_id, ancestor_id, depth from reporting_line except select person_id, ancestor_id, depth from up)`);
+            expect(wrong).toEqual([]);
+          }
+        }),
+        { seed: 1203, numRuns: RUNS },
+      );
+    },
     TIMEOUT,
   );
 });

@@ -107,6 +107,8 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
         department: 'Platform',
         group: null,
         team: null,
+        managerId: null,
+        managerEmail: null,
         validFrom: null,
         validTo: null,
       },
@@ -545,5 +547,258 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
       if (side.isInTransaction()) await side.rollback();
       void conn;
     }
+  });
+
+  describe('managerEmail (contract 11 and 12)', () => {
+    const PEOPLE = '/api/v2/data/people';
+    const managers = () =>
+      t.sql<{ email: string; manager: string | null }>(
+        'select p.email, m.email as manager from person p left join person m on m.id = p.manager_id order by lower(p.email)',
+      );
+    async function person(email: string) {
+      const res = await t.http().get(`${PEOPLE}/${email}`).set(admin());
+      expect(res.status).toBe(200);
+      return res.body as Record<string, unknown>;
+    }
+    /** The stored people and their managers, as `email>manager` lines (quick setup). */
+    async function store(lines: [string, string | null][]) {
+      for (const [email] of lines) {
+        await t.sql(`insert into person (id, email, first_name, last_name) values (gen_random_uuid(), ?, 'F', 'L')`, [email]);
+      }
+      for (const [email, manager] of lines.filter(([, m]) => m)) {
+        await t.sql('update person set manager_id = (select id from person where email = ?) where email = ?', [manager, email]);
+      }
+    }
+    const row = (email: string, managerEmail?: string | null) => ({
+      email,
+      firstName: 'F',
+      lastName: 'L',
+      ...(managerEmail === undefined ? {} : { managerEmail }),
+    });
+
+    it('sets managers stored or created by the same job (before or after the report), case-insensitively; plan, read-back and events carry them', async () => {
+      await store([['Old@example.com', null]]);
+      const [old] = await t.sql<{ id: string }>(`select id from person where email = 'Old@example.com'`);
+      const [{ seq }] = await t.sql<{ seq: string }>('select coalesce(max(seq), 0)::text as seq from change_event');
+      const { id } = await submit({
+        people: [
+          row('report@example.com', 'BOSS@example.com'),
+          row('Boss@example.com', 'old@EXAMPLE.com'),
+          row('solo@example.com', null),
+          { ...row('old@example.com'), team: 'T' },
+        ],
+      });
+      expect(await finished(id)).toEqual(
+        expect.objectContaining({
+          status: 'succeeded',
+          summary: { create: 3, update: 1, historicize: 0, unchanged: 0, invalid: 0 },
+          errors: [],
+        }),
+      );
+      expect(await managers()).toEqual([
+        { email: 'Boss@example.com', manager: 'old@example.com' },
+        { email: 'old@example.com', manager: null },
+        { email: 'report@example.com', manager: 'Boss@example.com' },
+        { email: 'solo@example.com', manager: null },
+      ]);
+      const boss = await person('boss@example.com');
+      expect(boss).toMatchObject({ email: 'Boss@example.com', managerId: old.id, managerEmail: 'old@example.com' });
+      expect(await person('report@example.com')).toMatchObject({ managerId: boss.id, managerEmail: 'Boss@example.com' });
+      expect(await person('solo@example.com')).toMatchObject({ managerId: null, managerEmail: null });
+      // The closure table: report -> Boss -> old.
+      const reports = await t.http().get(`${PEOPLE}/old@example.com/reports?depth=all&sort=email`).set(admin());
+      expect(reports.status).toBe(200);
+      expect((reports.body.data as { email: string }[]).map((p) => p.email)).toEqual(['Boss@example.com', 'report@example.com']);
+
+      const listed = await changes(id);
+      expect(listed.data.map((c) => [c.key, c.op, c.changed])).toEqual([
+        ['report@example.com', 'create', ['email', 'firstName', 'lastName', 'managerEmail']],
+        ['Boss@example.com', 'create', ['email', 'firstName', 'lastName', 'managerEmail']],
+        ['solo@example.com', 'create', ['email', 'firstName', 'lastName']],
+        ['old@example.com', 'update', ['email', 'team']],
+      ]);
+      expect(listed.data[0].after).toEqual({
+        id: UUID,
+        email: 'report@example.com',
+        firstName: 'F',
+        lastName: 'L',
+        displayName: null,
+        externalId: null,
+        organization: null,
+        business: null,
+        department: null,
+        group: null,
+        team: null,
+        managerId: boss.id,
+        managerEmail: 'Boss@example.com',
+        validFrom: null,
+        validTo: null,
+      });
+      // The manager's email as the job leaves it (the job changes its case).
+      expect(listed.data[1].after).toMatchObject({ managerId: old.id, managerEmail: 'old@example.com' });
+
+      const events = await t.sql<{ op: string; changed: string[]; manager: string | null; email: string }>(
+        `select e.op, e.changed, e.after->>'managerEmail' as manager, e.after->>'email' as email from change_event e
+         where e.seq > ?::bigint and e.entity = 'person' order by e.after->>'email'`,
+        [seq],
+      );
+      // An event carries the manager's email as of its write: Boss was created before old's email changed.
+      expect(events).toEqual([
+        {
+          op: 'create',
+          changed: expect.arrayContaining(['managerId', 'managerEmail']),
+          manager: 'Old@example.com',
+          email: 'Boss@example.com',
+        },
+        { op: 'update', changed: ['email', 'team'], manager: null, email: 'old@example.com' },
+        {
+          op: 'create',
+          changed: expect.arrayContaining(['managerId', 'managerEmail']),
+          manager: 'Boss@example.com',
+          email: 'report@example.com',
+        },
+        { op: 'create', changed: expect.any(Array), manager: null, email: 'solo@example.com' },
+      ]);
+    });
+
+    it('swaps and rotates reporting lines within one job (the row-by-row trigger would refuse them half-applied)', async () => {
+      await store([
+        ['a@example.com', null],
+        ['b@example.com', 'a@example.com'],
+        ['c@example.com', 'b@example.com'],
+        ['x@example.com', null],
+        ['y@example.com', 'x@example.com'],
+      ]);
+      const { id } = await submit({
+        people: [
+          // a under c, c on top: a -> c, b -> a stays, c -> none (both orders in one statement).
+          row('a@example.com', 'c@example.com'),
+          row('c@example.com', null),
+          row('x@example.com', 'y@example.com'),
+          row('y@example.com', null),
+        ],
+      });
+      expect(await finished(id)).toMatchObject({
+        status: 'succeeded',
+        summary: { create: 0, update: 4, unchanged: 0, invalid: 0 },
+        errors: [],
+      });
+      expect(await managers()).toEqual([
+        { email: 'a@example.com', manager: 'c@example.com' },
+        { email: 'b@example.com', manager: 'a@example.com' },
+        { email: 'c@example.com', manager: null },
+        { email: 'x@example.com', manager: 'y@example.com' },
+        { email: 'y@example.com', manager: null },
+      ]);
+      const chain = await t.http().get(`${PEOPLE}/b@example.com/managers`).set(admin());
+      expect((chain.body.data as { email: string; depth: number }[]).map((m) => [m.email, m.depth])).toEqual([
+        ['a@example.com', 1],
+        ['c@example.com', 2],
+      ]);
+    });
+
+    it('an unknown manager fails the job listing the row; nothing applied', async () => {
+      await store([['boss@example.com', null]]);
+      const { id } = await submit({
+        people: [
+          row('new@example.com', 'boss@example.com'),
+          row('other@example.com', 'nobody@example.com'),
+          row('bad@example.com', 'not-an-email'),
+        ],
+      });
+      const job = await finished(id);
+      expect(job).toMatchObject({ status: 'failed', summary: { create: 0, update: 0, historicize: 0, unchanged: 0, invalid: 1 } });
+      expect(job.errors).toEqual([{ section: 'people', index: 2, field: 'managerEmail', message: 'must be a valid email address' }]);
+      const again = await submit({ people: [row('new@example.com', 'boss@example.com'), row('other@example.com', 'nobody@example.com')] });
+      const failed = await finished(again.id);
+      expect(failed).toMatchObject({ status: 'failed', summary: { create: 0, update: 0, historicize: 0, unchanged: 0, invalid: 1 } });
+      expect(failed.errors).toEqual([
+        { section: 'people', index: 1, field: 'managerEmail', message: 'no person with this email in the job or stored' },
+      ]);
+      expect(await managers()).toEqual([{ email: 'boss@example.com', manager: null }]);
+    });
+
+    it('a self-reference or a loop of the final state fails the job listing the rows; nothing applied', async () => {
+      await store([
+        ['a@example.com', null],
+        ['b@example.com', 'a@example.com'],
+      ]);
+      const [{ seq }] = await t.sql<{ seq: string }>('select coalesce(max(seq), 0)::text as seq from change_event');
+      const { id } = await submit({
+        people: [
+          row('ok@example.com', 'b@example.com'),
+          row('a@example.com', 'b@example.com'),
+          row('self@example.com', 'SELF@example.com'),
+          row('n1@example.com', 'n2@example.com'),
+          row('n2@example.com', 'n1@example.com'),
+        ],
+      });
+      const job = await finished(id);
+      expect(job).toMatchObject({ status: 'failed', summary: { create: 0, update: 0, historicize: 0, unchanged: 0, invalid: 4 } });
+      expect(job.errors).toEqual([
+        { section: 'people', index: 1, field: 'managerEmail', message: 'would create a cycle' },
+        { section: 'people', index: 2, field: 'managerEmail', message: 'would create a cycle' },
+        { section: 'people', index: 3, field: 'managerEmail', message: 'would create a cycle' },
+        { section: 'people', index: 4, field: 'managerEmail', message: 'would create a cycle' },
+      ]);
+      expect(await managers()).toEqual([
+        { email: 'a@example.com', manager: null },
+        { email: 'b@example.com', manager: 'a@example.com' },
+      ]);
+      expect(await changes(id)).toMatchObject({ count: 0 });
+      expect(await t.sql('select count(*)::int as n from change_event where seq > ?::bigint', [seq])).toEqual([{ n: 0 }]);
+      // The same loop closed by moving b instead is fine once a is moved away first (final state decides).
+      const fine = await submit({ people: [row('a@example.com', 'b@example.com'), row('b@example.com', null)] });
+      expect(await finished(fine.id)).toMatchObject({ status: 'succeeded', summary: { update: 2 } });
+      expect(await managers()).toEqual([
+        { email: 'a@example.com', manager: 'b@example.com' },
+        { email: 'b@example.com', manager: null },
+      ]);
+    });
+
+    it('CSV: a managerEmail column; an empty cell clears', async () => {
+      await store([
+        ['boss@example.com', null],
+        ['was@example.com', 'boss@example.com'],
+      ]);
+      const { id } = await submitCsv('email;firstName;lastName;managerEmail\nnew@example.com;N;N;Boss@Example.com\nwas@example.com;F;L;\n');
+      expect(await finished(id)).toMatchObject({ status: 'succeeded', summary: { create: 1, update: 1, unchanged: 0, invalid: 0 } });
+      expect(await managers()).toEqual([
+        { email: 'boss@example.com', manager: null },
+        { email: 'new@example.com', manager: 'boss@example.com' },
+        { email: 'was@example.com', manager: null },
+      ]);
+    });
+
+    it('omitted keeps the manager, null clears it, the same manager is unchanged', async () => {
+      await store([
+        ['boss@example.com', null],
+        ['keep@example.com', 'boss@example.com'],
+        ['clear@example.com', 'boss@example.com'],
+        ['same@example.com', 'boss@example.com'],
+      ]);
+      const { id } = await submit({
+        people: [row('keep@example.com'), row('clear@example.com', null), row('same@example.com', 'Boss@Example.com')],
+      });
+      expect(await finished(id)).toMatchObject({
+        status: 'succeeded',
+        summary: { create: 0, update: 1, historicize: 0, unchanged: 2, invalid: 0 },
+      });
+      expect(await managers()).toEqual([
+        { email: 'boss@example.com', manager: null },
+        { email: 'clear@example.com', manager: null },
+        { email: 'keep@example.com', manager: 'boss@example.com' },
+        { email: 'same@example.com', manager: 'boss@example.com' },
+      ]);
+      const listed = await changes(id);
+      expect(
+        listed.data.map((c) => [
+          c.key,
+          c.changed,
+          (c.before as Record<string, unknown>).managerEmail,
+          (c.after as Record<string, unknown>).managerEmail,
+        ]),
+      ).toEqual([['clear@example.com', ['managerEmail'], 'boss@example.com', null]]);
+    });
   });
 });

@@ -73,6 +73,22 @@ export class SyncPersonDto {
   @Text(LIMITS.text, 'Platform') department?: string | null;
   @Text(LIMITS.text, 'Runtime') group?: string | null;
   @Text(LIMITS.text, 'Compilers') team?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: LIMITS.email,
+    example: 'Grace.Hopper@example.com',
+    description:
+      'Email of the manager (matched case-insensitively): a stored person or one of this job. Omitted: unchanged; null: no manager. A loop fails the job.',
+  })
+  @IsOptional()
+  @IsString()
+  @FreeText()
+  @MaxLength(LIMITS.email)
+  @IsEmail({}, { message: 'must be a valid email address' })
+  managerEmail?: string | null;
+
   @Text(LIMITS.text, 'Engineering', 'Alias of `business`.') business_group?: string | null;
   @Text(LIMITS.text, 'Platform', 'Alias of `department`.') applicationdepartment?: string | null;
   @Text(LIMITS.text, 'Runtime', 'Alias of `group`.') projectgroup?: string | null;
@@ -246,6 +262,8 @@ export class SyncEntityStateDto {
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) department?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) group?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) team?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) managerId?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) managerEmail?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) validFrom?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) validTo?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 }) org_unit_id?: string | null;
