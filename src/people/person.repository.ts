@@ -262,7 +262,7 @@ export class PersonRepository {
   /**
    * The reports as recorded at `asOf` (contract section 10.2): the closure table holds only the current
    * lines, so the walk goes down `manager_id` over the people as recorded then (a recursive CTE that
-   * rows() reads as of the instant), each level one probe per manager; the same page, sort and total
+   * rows() reads as of the instant), each level one index probe per manager; the same page, sort and total
    * as the current form. Bounded at MAX_MANAGER_CHAIN levels for `all`, as the walk up is.
    */
   private async reportsAsOf(
@@ -274,14 +274,15 @@ export class PersonRepository {
     return countedPage<PersonInLineDto>(
       (stmt) => rows(this.em, stmt, options.asOf),
       {
-        withClause: sql`with recursive line(id, depth) as (
-            select id, 1 from person where manager_id = ${managerId}
+        // The walk carries the whole rows: joining its ids to the people again would be planned from the
+        // CTE's guess (thousands of rows) as a hash of every person (100 ms on 100,000 people, measured).
+        withClause: sql`with recursive line as (
+            select p.*, 1 as depth from person p where p.manager_id = ${managerId}
             union all
-            select p.id, l.depth + 1 from line l join person p on p.manager_id = l.id
+            select p.*, l.depth + 1 from line l join person p on p.manager_id = l.id
              where l.depth < ${options.maxDepth ?? MAX_MANAGER_CHAIN}
           )`,
-        from: sql`(select p.*, l.depth from line l join person p on p.id = l.id
-          ${options.history ? sql`` : sql`where ${activeAt('p', options.at)}`}) p`,
+        from: sql`line p ${options.history ? sql`` : sql`where ${activeAt('p', options.at)}`}`,
         order: orderOf(sort),
         id: 'id',
         select: sql`${viewColumns('page', options.at)}, page.depth`,
