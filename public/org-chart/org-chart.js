@@ -255,7 +255,8 @@
     const chain = document.createElement('p');
     details.append(chain);
     try {
-      const { data: managers } = await api('GET', `/api/v2/data/people/${encodeURIComponent(person.email)}/managers`);
+      const query = asOf() ? `?${new URLSearchParams({ asOf: asOf() }).toString()}` : '';
+      const { data: managers } = await api('GET', `/api/v2/data/people/${encodeURIComponent(person.email)}/managers${query}`);
       chain.textContent = managers.data.length
         ? `Manager chain: ${managers.data.map((m) => `${m.firstName} ${m.lastName}`).join(' → ')}`
         : 'No manager.';

@@ -243,6 +243,42 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    // Contract 10.2 + 11: the same reads as of an instant (taken when the run starts): a walk over person_as_of.
+    name: 'reports depth=all of the top manager, as of',
+    method: 'GET',
+    path: `/api/v2/data/people/${TOP_MANAGER_EMAIL}/reports?depth=all&per-page=100&asOf={instant}`,
+    datasets: [reporting],
+    asOfOf: 'reports depth=all of the top manager',
+    vary: () => {
+      const path = `/api/v2/data/people/${TOP_MANAGER_EMAIL}/reports?depth=all&per-page=100&asOf=${encodeURIComponent(new Date().toISOString())}`;
+      return () => ({ path });
+    },
+  },
+  {
+    name: 'reports depth=1 of a division head, as of',
+    method: 'GET',
+    path: '/api/v2/data/people/{email}/reports?per-page=100&asOf={instant}',
+    datasets: [reporting],
+    asOfOf: 'reports depth=1 of a division head',
+    vary: (fixtures) => {
+      const { divisionHeads } = fixtures.get(reporting);
+      const at = encodeURIComponent(new Date().toISOString());
+      return () => ({ path: `/api/v2/data/people/${encodeURIComponent(pick(divisionHeads))}/reports?per-page=100&asOf=${at}` });
+    },
+  },
+  {
+    name: 'managers of a person, as of',
+    method: 'GET',
+    path: '/api/v2/data/people/{email}/managers?asOf={instant}',
+    datasets: [people, reporting],
+    asOfOf: 'managers of a person',
+    vary: (fixtures) => {
+      const { emails } = fixtures.get(people);
+      const at = encodeURIComponent(new Date().toISOString());
+      return () => ({ path: `/api/v2/data/people/${encodeURIComponent(pick(emails))}/managers?asOf=${at}` });
+    },
+  },
+  {
     // Issue 13 point 4: the subtree of a 1,000-unit project root with head counts (60,000 assignments), first page.
     name: 'org-unit descendants with counts of a project root',
     method: 'POST',

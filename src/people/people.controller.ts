@@ -98,7 +98,8 @@ export class PeopleController {
     summary: "List a person's reports",
     description:
       'Direct reports (depth=1, the default), down to depth levels, or every level (depth=all), each with its depth; sorted and paged ' +
-      'as the people list (inactive people left out unless history=true).',
+      'as the people list (inactive people left out unless history=true). With asOf: the reporting lines, emails and values as ' +
+      'recorded then, active evaluated then (404 if nobody had the email then).',
   })
   @ApiParam(EMAIL_PARAM)
   @Paginated(ListShape.Envelope, PersonInLineListDto, '`{count, data}` with the X-Pagination-* and Link headers.')
@@ -112,14 +113,16 @@ export class PeopleController {
   @Authorize(READ)
   @ApiOperation({
     summary: "List a person's managers",
-    description: 'The chain from the direct manager (depth 1) up to the top, inactive managers included (with active: false).',
+    description:
+      'The chain from the direct manager (depth 1) up to the top, inactive managers included (with active: false). With asOf: ' +
+      'the reporting lines, emails and values as recorded then, active evaluated then (404 if nobody had the email then).',
   })
   @ApiParam(EMAIL_PARAM)
   @ApiOkResponse({ type: PersonInLineListDto })
-  @problem(400, 'Invalid email format.')
+  @problem(400, 'Invalid email format or asOf.')
   @problem(404, 'No such person.')
-  managers(@Param('email', PersonEmailPipe) email: string) {
-    return this.people.managers(email);
+  managers(@Param('email', PersonEmailPipe) email: string, @Query() query: PersonViewQueryDto) {
+    return this.people.managers(email, query.asOf);
   }
 
   @Put(':email')

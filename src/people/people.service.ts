@@ -89,18 +89,29 @@ export class PeopleService {
    * every level (`all`), sorted and paged as the people list. 404 for an unknown email.
    */
   async reports(email: string, query: ReportsQueryDto): Promise<Page<PersonInLineDto>> {
-    const person = await this.find(email);
+    const id = await this.idOf(email, query.asOf);
     const page = query.toPageRequest();
-    const options = { maxDepth: query.maxDepth(), history: query.history ?? false, at: new Date() };
-    const { items, total } = await this.people.reports(person.id, options, parseSort(query.sort, PERSON_SORT_FIELDS), page);
+    const options = { maxDepth: query.maxDepth(), history: query.history ?? false, at: query.asOf ?? new Date(), asOf: query.asOf };
+    const { items, total } = await this.people.reports(id, options, parseSort(query.sort, PERSON_SORT_FIELDS), page);
     return { items, total, page: page.page, perPage: page.perPage };
   }
 
-  /** The chain of managers of the person, from the direct one up to the top. 404 for an unknown email. */
-  async managers(email: string): Promise<{ count: number; data: PersonInLineDto[] }> {
-    const person = await this.find(email);
-    const data = await this.people.managers(person.id, new Date());
+  /**
+   * The chain of managers of the person, from the direct one up to the top; as recorded at `asOf` when
+   * given (contract sections 10.2 and 11). 404 for an unknown email (one nobody had then).
+   */
+  async managers(email: string, asOf?: Date): Promise<{ count: number; data: PersonInLineDto[] }> {
+    const id = await this.idOf(email, asOf);
+    const data = await this.people.managers(id, asOf ?? new Date(), asOf);
     return { count: data.length, data };
+  }
+
+  /** The id of the person with this email now, or then (the email recorded at `asOf`); 404 when none. */
+  private async idOf(email: string, asOf: Date | undefined): Promise<string> {
+    if (asOf === undefined) return (await this.find(email)).id;
+    const row = await this.people.viewByEmail(email, asOf, asOf);
+    if (!row) throw new EntityNotFoundError(`No person with email ${email}.`);
+    return row.id;
   }
 
   /**

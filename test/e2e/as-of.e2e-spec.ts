@@ -1,8 +1,9 @@
 import type { Response } from 'supertest';
 import { drain } from '../support/changes.js';
-import { bearer, createTestApp, ISO, problem, UUID, type TestApp } from '../support/test-app.js';
+import { bearer, createTestApp, problem, type TestApp } from '../support/test-app.js';
 import { errorFields, orgFactories, truncateOrgTables, type OrgFactories } from '../support/org-factories.js';
 import { HistoryStatistics } from '../../src/database/history-statistics.js';
+import { instant, personBody } from '../support/as-of.js';
 
 /**
  * Point-in-time reads (contract section 10.2): every read as recorded at an instant, from the history
@@ -14,44 +15,11 @@ const FUTURE_END = '2090-01-01T00:00:00.000Z';
 /** After FUTURE_END, in 4HSE's documented form (contract section 4.1, read as UTC). */
 const FAR_FUTURE_4HSE = '2095-06-30 12:00:00';
 
-/** A few milliseconds, so that an instant taken between two writes is strictly between them (the history has millisecond resolution). */
-const tick = () => new Promise((resolve) => setTimeout(resolve, 15));
-
-/** An instant strictly after every write answered so far and before any later one. */
-async function instant(): Promise<string> {
-  await tick();
-  const at = new Date().toISOString();
-  await tick();
-  return at;
-}
-
 function expectInvalid(res: Response, field: string) {
   expect(res.status).toBe(400);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toEqual(problem(400, 'validation-error', { errors: expect.any(Array) }));
   expect(errorFields(res)).toEqual([field]);
-}
-
-/** A person's whole Opsera body with the defaults of the factory's fields. */
-function personBody(fields: Record<string, unknown>) {
-  return {
-    id: UUID,
-    displayName: null,
-    externalId: null,
-    organization: null,
-    business: null,
-    department: null,
-    group: null,
-    team: null,
-    validFrom: null,
-    validTo: null,
-    managerId: null,
-    managerEmail: null,
-    active: true,
-    createdAt: ISO,
-    updatedAt: ISO,
-    ...fields,
-  };
 }
 
 function unitBody(fields: Record<string, unknown>) {

@@ -179,6 +179,28 @@ describeWithChromium('the org chart page in Chromium', () => {
   );
 
   it(
+    'reads the manager chain as of the chosen date too (contract sections 10.2 and 11)',
+    async () => {
+      await seed();
+      const { page, problems } = await open();
+      const chainRequests: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().includes('/managers')) chainRequests.push(new URL(request.url()).search);
+      });
+      await page.fill('#as-of', '2095-06-30');
+      await page.fill('#search', 'cole');
+      await page.click('#search-form button');
+      await page.locator('#search-results button', { hasText: 'Cy Cole <cy@example.com>' }).click();
+      await page.locator('#person-details p', { hasText: 'Manager chain:' }).waitFor();
+      expect(await page.locator('#person-details p').textContent()).toBe('Manager chain: Bob Baker → Ann Archer');
+      expect(chainRequests).toEqual(['?asOf=2095-06-30T00%3A00%3A00.000Z']);
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
     'keeps the token in sessionStorage only: never in localStorage, a cookie or the URL',
     async () => {
       await seed();

@@ -1,12 +1,14 @@
 import { PeopleService } from '../../src/people/people.service.js';
 import { InvalidInputError, EntityNotFoundError } from '../../src/common/errors/domain-errors.js';
 import { drain, truncateChangeLog } from '../support/changes.js';
-import { bearer, createTestApp, ISO, problem, UUID, type TestApp } from '../support/test-app.js';
+import { bearer, createTestApp, problem, type TestApp } from '../support/test-app.js';
+import { instant, personBody } from '../support/as-of.js';
 
 /**
  * Reporting lines (contract section 11, issue 13 point 3): managerEmail in, managerId and managerEmail
  * out; loops refused with 400 "would create a cycle", also when two opposite changes race; the
- * reports (depth 1, n, all) and the manager chain; deletes of managers (section 5).
+ * reports (depth 1, n, all) and the manager chain, now and as of an instant (section 10.2); deletes of
+ * managers (section 5).
  */
 describe('Reporting lines', () => {
   let t: TestApp;
@@ -25,7 +27,14 @@ describe('Reporting lines', () => {
 
   const PEOPLE = '/api/v2/data/people';
 
-  async function person(email: string, extra: Record<string, unknown> = {}): Promise<{ id: string; email: string }> {
+  interface Person {
+    id: string;
+    email: string;
+    firstName: string;
+    lastName: string;
+  }
+
+  async function person(email: string, extra: Record<string, unknown> = {}): Promise<Person> {
     const [first, last] = email.split('@')[0].split('.');
     const res = await t
       .http()
@@ -33,7 +42,7 @@ describe('Reporting lines', () => {
       .set(writer)
       .send({ email, firstName: first, lastName: last ?? 'X', ...extra });
     expect(res.status).toBe(201);
-    return res.body as { id: string; email: string };
+    return res.body as Person;
   }
 
   const put = (email: string, body: Record<string, unknown>) => t.http().put(`${PEOPLE}/${email}`).set(writer).send(body);
@@ -205,27 +214,16 @@ describe('Reporting lines', () => {
       expect(res.status).toBe(200);
       expect(res.headers['x-pagination-total-count']).toBe('2');
       expect(res.body.count).toBe(2);
-      expect(res.body.data[0]).toEqual({
-        id: UUID,
-        email: 'alice.a@example.com',
-        firstName: 'alice',
-        lastName: 'a',
-        displayName: null,
-        externalId: null,
-        organization: null,
-        business: null,
-        department: null,
-        group: null,
-        team: null,
-        managerId: expect.any(String),
-        managerEmail: 'boss.top@example.com',
-        validFrom: null,
-        validTo: null,
-        active: true,
-        createdAt: ISO,
-        updatedAt: ISO,
-        depth: 1,
-      });
+      expect(res.body.data[0]).toEqual(
+        personBody({
+          email: 'alice.a@example.com',
+          firstName: 'alice',
+          lastName: 'a',
+          managerId: expect.any(String),
+          managerEmail: 'boss.top@example.com',
+          depth: 1,
+        }),
+      );
       expect(names(res.body)).toEqual(['alice:1', 'bob:1']);
     });
 
@@ -517,6 +515,205 @@ describe('Reporting lines', () => {
         ]);
         expect(['204/400', '400/200']).toContain(`${deleted.status}/${assigned.status}`);
         if (assigned.status === 400) expect(assigned.body.errors.map((e: { field: string }) => e.field)).toEqual(['managerEmail']);
+      }
+    });
+  });
+  describe('as of an instant (contract sections 10.2 and 11)', () => {
+    const reports = (email: string, query: string) => t.http().get(`${PEOPLE}/${email}/reports?${query}`).set(viewer);
+    const managers = (email: string, query: string) => t.http().get(`${PEOPLE}/${email}/managers?${query}`).set(viewer);
+    const names = (body: { data: { firstName: string; depth: number }[] }) => body.data.map((p) => `${p.firstName}:${p.depth}`);
+
+    /** The whole body of a person in a reporting line. */
+    const inLine = (p: Person, depth: number, manager: { id: string; email: string } | null, fields: Record<string, unknown> = {}) =>
+      personBody({
+        id: p.id,
+        email: p.email,
+        firstName: p.firstName,
+        lastName: p.lastName,
+        managerId: manager?.id ?? null,
+        managerEmail: manager?.email ?? null,
+        depth,
+        ...fields,
+      });
+    const putOk = async (email: string, body: Record<string, unknown>) => expect((await put(email, body)).status).toBe(200);
+
+    /**
+     * boss <- (alice <- (carol, dave <- erin), bob <- frank), then at `before`: dave moves under bob,
+     * alice's email and department change, frank is deleted, gina joins under boss.
+     */
+    async function history() {
+      const boss = await person('boss.top@example.com');
+      const alice = await person('alice.a@example.com', { managerEmail: boss.email });
+      const bob = await person('bob.b@example.com', { managerEmail: boss.email });
+      const carol = await person('carol.c@example.com', { managerEmail: alice.email });
+      const dave = await person('dave.d@example.com', { managerEmail: alice.email });
+      const erin = await person('erin.e@example.com', { managerEmail: dave.email });
+      const frank = await person('frank.f@example.com', { managerEmail: bob.email });
+      const before = await instant();
+      await putOk(dave.email, { managerEmail: bob.email });
+      await putOk(alice.email, { email: 'alice.new@example.com', department: 'New' });
+      expect((await t.http().delete(`${PEOPLE}/${frank.email}`).set(admin)).status).toBe(204);
+      const gina = await person('gina.g@example.com', { managerEmail: boss.email });
+      const after = await instant();
+      const newAlice = { ...alice, email: 'alice.new@example.com' };
+      return { boss, alice, newAlice, bob, carol, dave, erin, frank, gina, before, after };
+    }
+
+    describe('GET …/{email}/reports?asOf=', () => {
+      it('answers the lines, emails and values recorded then, at depth 1, n and all (whole bodies)', async () => {
+        const h = await history();
+        const { boss, alice, newAlice, bob, carol, dave, erin, frank, gina } = h;
+
+        const direct = await reports('boss.top@example.com', `asOf=${h.before}&sort=firstName`);
+        expect(direct.status).toBe(200);
+        expect(direct.headers['x-pagination-total-count']).toBe('2');
+        expect(direct.body).toEqual({ count: 2, data: [inLine(alice, 1, boss), inLine(bob, 1, boss)] });
+
+        const two = await reports('boss.top@example.com', `asOf=${h.before}&sort=firstName&depth=2`);
+        expect(two.body).toEqual({
+          count: 5,
+          data: [inLine(alice, 1, boss), inLine(bob, 1, boss), inLine(carol, 2, alice), inLine(dave, 2, alice), inLine(frank, 2, bob)],
+        });
+
+        const all = await reports('boss.top@example.com', `asOf=${h.before}&sort=firstName&depth=all`);
+        expect(all.body).toEqual({
+          count: 6,
+          data: [
+            inLine(alice, 1, boss),
+            inLine(bob, 1, boss),
+            inLine(carol, 2, alice),
+            inLine(dave, 2, alice),
+            inLine(erin, 3, dave),
+            inLine(frank, 2, bob),
+          ],
+        });
+
+        // After the changes, as of an instant and now (the closure table): the same answer.
+        const moved = [
+          inLine(newAlice, 1, boss, { department: 'New' }),
+          inLine(bob, 1, boss),
+          inLine(carol, 2, newAlice),
+          inLine(dave, 2, bob),
+          inLine(erin, 3, dave),
+          inLine(gina, 1, boss),
+        ];
+        const later = await reports('boss.top@example.com', `asOf=${h.after}&sort=firstName&depth=all`);
+        expect(later.body).toEqual({ count: 6, data: moved });
+        const now = await reports('boss.top@example.com', `sort=firstName&depth=all`);
+        expect(now.body).toEqual({ count: 6, data: moved });
+
+        const bobThen = await reports('bob.b@example.com', `asOf=${h.before}&depth=all`);
+        expect(names(bobThen.body)).toEqual(['frank:1']);
+        const bobLater = await reports('bob.b@example.com', `asOf=${h.after}&depth=all&sort=firstName`);
+        expect(names(bobLater.body)).toEqual(['dave:1', 'erin:2']);
+      });
+
+      it('looks the person up by the email recorded then: 404 for one nobody had then', async () => {
+        const h = await history();
+        const then = await reports('ALICE.A@example.com', `asOf=${h.before}&sort=firstName`);
+        expect(then.status).toBe(200);
+        expect(names(then.body)).toEqual(['carol:1', 'dave:1']);
+        for (const [email, at] of [
+          ['alice.new@example.com', h.before],
+          ['alice.a@example.com', h.after],
+          ['gina.g@example.com', h.before],
+          ['boss.top@example.com', '2000-01-01'],
+        ]) {
+          const res = await reports(email, `asOf=${at}`);
+          expect(res.status).toBe(404);
+          expect(res.body).toEqual(problem(404, 'not-found'));
+        }
+        // A person deleted since: their reports then.
+        const frankThen = await reports('frank.f@example.com', `asOf=${h.before}`);
+        expect(frankThen.status).toBe(200);
+        expect(frankThen.body).toEqual({ count: 0, data: [] });
+        expect((await reports('frank.f@example.com', '')).status).toBe(404);
+      });
+
+      it('evaluates active then: a future instant reads today’s lines with validity evaluated then', async () => {
+        const { dave, erin } = await history();
+        await putOk(dave.email, { validTo: '2090-01-01T00:00:00Z' });
+        const future = await reports('bob.b@example.com', `asOf=2095-06-30&depth=all`);
+        expect(future.status).toBe(200);
+        expect(future.body).toEqual({ count: 1, data: [inLine(erin, 2, dave)] });
+        const withHistory = await reports('bob.b@example.com', `asOf=2095-06-30&depth=all&history=true&sort=firstName`);
+        expect(withHistory.body).toEqual({
+          count: 2,
+          data: [
+            inLine(dave, 1, { id: expect.any(String), email: 'bob.b@example.com' }, { validTo: '2090-01-01T00:00:00.000Z', active: false }),
+            inLine(erin, 2, dave),
+          ],
+        });
+        const today = await reports('bob.b@example.com', `depth=all&sort=firstName`);
+        expect(names(today.body)).toEqual(['dave:1', 'erin:2']);
+      });
+
+      it('pages like the form without asOf, the Link header keeping asOf', async () => {
+        const h = await history();
+        const query = `asOf=${encodeURIComponent(h.before)}&depth=all&sort=firstName&per-page=2`;
+        const res = await reports('boss.top@example.com', `${query}&page=2`);
+        expect(res.status).toBe(200);
+        expect(res.headers['x-pagination-current-page']).toBe('2');
+        expect(res.headers['x-pagination-page-count']).toBe('3');
+        expect(res.headers['x-pagination-per-page']).toBe('2');
+        expect(res.headers['x-pagination-total-count']).toBe('6');
+        const base = `${PEOPLE}/boss.top@example.com/reports?${query}`;
+        expect(res.headers['link']).toBe(
+          `<${base}&page=1>; rel="first", <${base}&page=1>; rel="prev", <${base}&page=3>; rel="next", <${base}&page=3>; rel="last"`,
+        );
+        expect(names(res.body)).toEqual(['carol:2', 'dave:2']);
+      });
+    });
+
+    describe('GET …/{email}/managers?asOf=', () => {
+      it('answers the chain recorded then, under the emails and values then (whole bodies)', async () => {
+        const h = await history();
+        const { boss, alice, newAlice, bob, dave } = h;
+        const then = await managers('ERIN.E@example.com', `asOf=${h.before}`);
+        expect(then.status).toBe(200);
+        expect(then.body).toEqual({ count: 3, data: [inLine(dave, 1, alice), inLine(alice, 2, boss), inLine(boss, 3, null)] });
+        const later = await managers('erin.e@example.com', `asOf=${h.after}`);
+        expect(later.body).toEqual({ count: 3, data: [inLine(dave, 1, bob), inLine(bob, 2, boss), inLine(boss, 3, null)] });
+        const now = await managers('erin.e@example.com', '');
+        expect(now.body).toEqual(later.body);
+        const carolThen = await managers('carol.c@example.com', `asOf=${h.before}`);
+        expect(carolThen.body).toEqual({ count: 2, data: [inLine(alice, 1, boss), inLine(boss, 2, null)] });
+        const carolNow = await managers('carol.c@example.com', '');
+        expect(carolNow.body).toEqual({ count: 2, data: [inLine(newAlice, 1, boss, { department: 'New' }), inLine(boss, 2, null)] });
+        const frankThen = await managers('frank.f@example.com', `asOf=${h.before}`);
+        expect(frankThen.body).toEqual({ count: 2, data: [inLine(bob, 1, boss), inLine(boss, 2, null)] });
+      });
+
+      it('404s a person nobody was then, and evaluates active then', async () => {
+        const h = await history();
+        for (const [email, at] of [
+          ['alice.new@example.com', h.before],
+          ['gina.g@example.com', h.before],
+          ['frank.f@example.com', h.after],
+        ]) {
+          const res = await managers(email, `asOf=${at}`);
+          expect(res.status).toBe(404);
+          expect(res.body).toEqual(problem(404, 'not-found'));
+        }
+        await putOk(h.bob.email, { validTo: '2090-01-01T00:00:00Z' });
+        const future = await managers('erin.e@example.com', 'asOf=2095-06-30 12:00:00');
+        expect(future.status).toBe(200);
+        expect(future.body.data.map((p: { active: boolean }) => p.active)).toEqual([true, false, true]);
+        const today = await managers('erin.e@example.com', '');
+        expect(today.body.data.map((p: { active: boolean }) => p.active)).toEqual([true, true, true]);
+      });
+    });
+
+    it('refuses a bad asOf on both with a 400 naming asOf', async () => {
+      await person('boss.top@example.com');
+      for (const route of ['reports', 'managers']) {
+        for (const value of ['yesterday', '2026-13-01', '2026-01-01T25:00:00Z', '']) {
+          const res = await t.http().get(`${PEOPLE}/boss.top@example.com/${route}`).query({ asOf: value }).set(viewer);
+          expect(res.status).toBe(400);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+          expect(res.body).toEqual(problem(400, 'validation-error', { errors: expect.any(Array) }));
+          expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['asOf']);
+        }
       }
     });
   });

@@ -175,7 +175,7 @@ export class PeopleQueryDto extends PeoplePageQueryDto {
   @AsOfField() asOf?: Date;
 }
 
-/** Query of GET /api/v2/data/people/{email}. */
+/** Query of GET /api/v2/data/people/{email} and of its /managers. */
 export class PersonViewQueryDto {
   @AsOfField() asOf?: Date;
 }
@@ -211,7 +211,7 @@ export class PersonListDto {
 /** The deepest level of reports a request may ask for by number (`all` has no bound). */
 export const MAX_REPORT_DEPTH = 1000;
 
-/** Query of GET /api/v2/data/people/{email}/reports: the people list's paging, sort and history, and `depth`. */
+/** Query of GET /api/v2/data/people/{email}/reports: the people list's paging, sort and history, `depth` and `asOf`. */
 export class ReportsQueryDto extends PeoplePageQueryDto {
   @ApiPropertyOptional({
     type: String,
@@ -226,6 +226,8 @@ export class ReportsQueryDto extends PeoplePageQueryDto {
   @FreeText()
   @Matches(/^(all|[1-9][0-9]{0,2}|1000)$/, { message: `must be an integer from 1 to ${MAX_REPORT_DEPTH}, or all` })
   depth?: string;
+
+  @AsOfField() asOf?: Date;
 
   /** The deepest level asked for; undefined for `all`. */
   maxDepth(): number | undefined {

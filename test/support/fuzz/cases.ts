@@ -307,9 +307,17 @@ export const reportsQuery = keyedPairs(
     ['sort', sortValue(PERSON_SORTS)],
     ['history', boolParam],
     ['depth', depthParam],
+    ['asOf', instantParam],
   ],
   queryExtraKeys,
 ).map(queryString);
+
+/** Query of the managers: asOf alone, or anything of the reports' (unknown there: depth, paging). */
+const managersQuery = fc.oneof(
+  { arbitrary: fc.constant(''), weight: 4 },
+  { arbitrary: fc.array(queryPair(fc.constant('asOf'), instantParam), { minLength: 1, maxLength: 2 }).map(queryString), weight: 2 },
+  { arbitrary: reportsQuery, weight: 1 },
+);
 
 export const deleteQuery: fc.Arbitrary<string> = keyedPairs(
   [
@@ -390,7 +398,7 @@ export function peopleCases(): Record<'list' | 'create' | 'get' | 'update' | 'de
     managers: fc
       .record({
         email: emailSegment,
-        query: fc.oneof({ arbitrary: fc.constant(''), weight: 5 }, { arbitrary: reportsQuery, weight: 1 }),
+        query: managersQuery,
         auth: readerAuth,
       })
       .map(({ email, query, auth }) => ({
