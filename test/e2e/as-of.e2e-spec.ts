@@ -28,6 +28,7 @@ function unitBody(fields: Record<string, unknown>) {
     description: null,
     parent_org_unit_id: null,
     project_id: null,
+    external_id: null,
     valid_from: null,
     valid_to: null,
     owned_active: true,
