@@ -9,11 +9,12 @@ import { Migration } from '@mikro-orm/migrations';
  * `committed_at` is read after `nextval`.
  *
  * Readers: `change_log_settled(known)` returns S, the last position handed out so far; when S is
- * above `known` (a horizon the caller already settled), it first takes and releases the same lock
- * EXCLUSIVELY (a session lock, in this one statement): that waits for every transaction that was
- * already committing, i.e. every holder of a position <= S. The caller's next statement (a new
- * snapshot) then sees every position <= S committed, or never will: reading only positions <= S
- * never skips one.
+ * above `known` (a horizon the caller already settled), it first takes the same lock EXCLUSIVELY:
+ * that waits for every transaction that was already committing, i.e. every holder of a position
+ * <= S. The caller's next statement (a new snapshot) then sees every position <= S committed, or
+ * never will: reading only positions <= S never skips one. Call it outside any transaction: the
+ * lock is transaction-scoped, so its own statement's transaction releases it at once (a session
+ * lock could be left behind on a pooled connection by a cancel between lock and unlock).
  */
 export class Migration20261201095000_commit_positions extends Migration {
   override up(): void {
@@ -34,8 +35,7 @@ export class Migration20261201095000_commit_positions extends Migration {
       begin
         select case when is_called then last_value else 0 end into s from change_position_seq;
         if s > known then
-          perform pg_advisory_lock(4242011);
-          perform pg_advisory_unlock(4242011);
+          perform pg_advisory_xact_lock(4242011);
         end if;
         return s;
       end $$`);

@@ -90,7 +90,8 @@ export class ChangesRepository {
    * The settled horizon: S, the last position handed out so far, once every position up to S is
    * committed and visible to the next statement or aborted for good (migration commit_positions:
    * when S is above `known`, one exclusive take-and-release of the writers' shared lock waits for the
-   * commits in flight). Read only positions up to it, in a statement after this one.
+   * commits in flight). Read only positions up to it, in a statement after this one. Outside any
+   * transaction only (the barrier's lock lasts until the end of the caller's transaction).
    */
   async settled(known: bigint): Promise<bigint> {
     const [row] = await rows(this.em, sql<{ s: string }>`select change_log_settled(${known.toString()}::bigint)::text as s`);
