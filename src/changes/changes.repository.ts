@@ -94,6 +94,8 @@ export class ChangesRepository {
    * transaction only (the barrier's lock lasts until the end of the caller's transaction).
    */
   async settled(known: bigint): Promise<bigint> {
+    // Inside a transaction the exclusive lock would stay held, and every logged commit wait, until it ends.
+    if (this.em.isInTransaction()) throw new Error('ChangesRepository.settled must run outside a transaction');
     const [row] = await rows(this.em, sql<{ s: string }>`select change_log_settled(${known.toString()}::bigint)::text as s`);
     const s = BigInt(row?.s ?? '0');
     return s > known ? s : known;
