@@ -23,14 +23,15 @@ export interface ChangeRow {
 export interface ChangeFilter {
   readonly entity?: ChangeEntity;
   readonly entityId?: string;
-  /** Scan no transaction past this position (bounds the work of a sparse filter). */
-  readonly untilPosition?: bigint;
+  /** Read no transaction past this position: the settled horizon, or less (bounds a sparse filter). */
+  readonly untilPosition: bigint;
 }
 
 /**
  * The change log (migration change_log): events appended by the triggers, positions handed out at
- * commit. Only committed transactions have a position, and positions become visible in their order
- * (docs/decisions.md, "Change log"), so "after (position, seq)" never skips an event.
+ * commit. Only committed transactions have a position; positions up to the settled horizon
+ * ({@link settled}) are all visible or never will be (docs/decisions.md, "Change log"), so "after
+ * (position, seq) up to the horizon" never skips an event.
  */
 @Injectable()
 export class ChangesRepository {
@@ -42,11 +43,11 @@ export class ChangesRepository {
   }
 
   /** Up to `limit` events after `after`, in feed order. */
-  async after(after: FeedPosition, limit: number, filter: ChangeFilter = {}): Promise<ChangeRow[]> {
+  async after(after: FeedPosition, limit: number, filter: ChangeFilter): Promise<ChangeRow[]> {
     const p = after.position.toString();
     const s = after.seq.toString();
     const entity = filter.entity ? sql`and e.entity = ${filter.entity}` : sql``;
-    const until = filter.untilPosition !== undefined ? sql`and t.position <= ${filter.untilPosition.toString()}::bigint` : sql``;
+    const until = sql`and t.position <= ${filter.untilPosition.toString()}::bigint`;
     if (filter.entityId) {
       // Few events per entity: read them through the entity index, then order them.
       return rows(
@@ -69,7 +70,7 @@ export class ChangesRepository {
           (select t.position::text as position, e.seq::text as seq, change_iso(t.committed_at) as at, e.actor, e.request_id,
                   e.entity, e.entity_id, e.op, e.changed, e.before, e.after
            from change_tx t join change_event e on e.xid = t.xid
-           where t.position = ${p}::bigint and e.seq > ${s}::bigint ${entity}
+           where t.position = ${p}::bigint and e.seq > ${s}::bigint ${entity} ${until}
            order by e.seq
            limit ${limit})
           union all
@@ -85,10 +86,19 @@ export class ChangesRepository {
     );
   }
 
-  /** The position of the last committed transaction (0 when the log is empty). */
-  async head(): Promise<bigint> {
-    const [row] = await rows(this.em, sql<{ head: string }>`select coalesce(max(position), 0)::text as head from change_tx`);
-    return BigInt(row?.head ?? '0');
+  /**
+   * The settled horizon: S, the last position handed out so far, once every position up to S is
+   * committed and visible to the next statement or aborted for good (migration commit_positions:
+   * when S is above `known`, one exclusive take-and-release of the writers' shared lock waits for the
+   * commits in flight). Read only positions up to it, in a statement after this one. Outside any
+   * transaction only (the barrier's lock lasts until the end of the caller's transaction).
+   */
+  async settled(known: bigint): Promise<bigint> {
+    // Inside a transaction the exclusive lock would stay held, and every logged commit wait, until it ends.
+    if (this.em.isInTransaction()) throw new Error('ChangesRepository.settled must run outside a transaction');
+    const [row] = await rows(this.em, sql<{ s: string }>`select change_log_settled(${known.toString()}::bigint)::text as s`);
+    const s = BigInt(row?.s ?? '0');
+    return s > known ? s : known;
   }
 
   /** Everything at or before this position may have been trimmed. */

@@ -46,7 +46,8 @@ export class ChangesService implements OnApplicationBootstrap, OnModuleDestroy {
   private waiting = 0;
   private readonly wakers = new Set<() => void>();
   private polling: NodeJS.Timeout | undefined;
-  private lastHead = -1n;
+  /** Every position up to this one is visible or aborted for good (ChangesRepository.settled). */
+  private settledThrough = 0n;
   private trimmer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -72,7 +73,8 @@ export class ChangesService implements OnApplicationBootstrap, OnModuleDestroy {
     // Nothing came: `next` is the client's own cursor, as sent.
     const answer = (page: ChangePageDto): ChangePageDto =>
       page.data.length === 0 && query.after !== undefined && page.next === encodeCursor(from) ? { data: [], next: query.after } : page;
-    const first = await this.read(from, query);
+    let settled = await this.settle(this.changes);
+    const first = await this.read(from, query, settled);
     const waitMs = (query.wait ?? 0) * 1000;
     if (first.data.length > 0 || waitMs === 0) return answer(first);
     if (this.waiting >= this.config.changes.maxWaiters) throw new TooManyWaitersError(this.config.changes.maxWaiters);
@@ -83,9 +85,11 @@ export class ChangesService implements OnApplicationBootstrap, OnModuleDestroy {
       while (page.data.length === 0 && !this.stopped) {
         const left = deadline - Date.now();
         if (left <= 0) break;
-        await this.nextCommit(left);
-        if (this.stopped) break;
-        page = await this.read(decodeCursor(page.next) ?? from, query);
+        // Waiters share the poller's barrier: they read up to the horizon it settled, never run their own.
+        if (this.settledThrough <= settled) await this.nextCommit(left);
+        if (this.stopped || this.settledThrough <= settled) continue;
+        settled = this.settledThrough;
+        page = await this.read(decodeCursor(page.next) ?? from, query, settled);
       }
       return answer(page);
     } finally {
@@ -93,20 +97,36 @@ export class ChangesService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** One page after `from`; `next` is the last event's id, else `from` (or past a scanned window). */
-  private async read(from: FeedPosition, query: ChangesQueryDto): Promise<ChangePageDto> {
+  /**
+   * The settled horizon (ChangesRepository.settled), at most one barrier per call and none when
+   * nothing was handed out since the last one this instance settled. Wakes the waiters when it moved.
+   * Shared with the webhook dispatcher.
+   */
+  async settle(changes: ChangesRepository): Promise<bigint> {
+    const settled = await changes.settled(this.settledThrough);
+    if (settled > this.settledThrough) {
+      this.settledThrough = settled;
+      for (const wake of [...this.wakers]) wake();
+    }
+    return settled;
+  }
+
+  /**
+   * One page after `from`, up to the settled `horizon`; `next` is the last event's id, else `from`
+   * (or past a scanned window).
+   */
+  private async read(from: FeedPosition, query: ChangesQueryDto, horizon: bigint): Promise<ChangePageDto> {
     const limit = query.limit ?? DEFAULT_CHANGES;
     // A filter on the entity type alone may match few events among many: scan a bounded window of
     // transactions, and let `next` move past it when nothing in it matched.
     const windowed = query.entity !== undefined && query.entity_id === undefined;
-    const untilPosition = windowed ? from.position + SCAN_WINDOW : undefined;
+    const window = from.position + SCAN_WINDOW;
+    const untilPosition = windowed && window < horizon ? window : horizon;
     const found = await this.changes.after(from, limit, { entity: query.entity, entityId: query.entity_id, untilPosition });
     const data = found.map(toEvent);
     if (data.length > 0) return { data, next: data[data.length - 1].id };
-    if (untilPosition !== undefined) {
-      const head = await this.changes.head();
-      const scannedTo = head < untilPosition ? head : untilPosition;
-      if (scannedTo > from.position) return { data, next: encodeCursor({ position: scannedTo, seq: END_OF_TRANSACTION }) };
+    if (windowed && untilPosition > from.position) {
+      return { data, next: encodeCursor({ position: untilPosition, seq: END_OF_TRANSACTION }) };
     }
     return { data, next: encodeCursor(from) };
   }
@@ -125,21 +145,21 @@ export class ChangesService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** While anyone waits: one cheap `max(position)` every WAIT_POLL_MS, waking the waiters on a change. */
+  /**
+   * While anyone waits: every WAIT_POLL_MS, one cheap read of the last position handed out and, only
+   * when it moved past the settled horizon, one barrier for all the waiters; {@link settle} wakes them.
+   */
   private poll(): void {
     if (this.polling || this.stopped) return;
     this.polling = setTimeout(() => {
       void (async () => {
         try {
-          const head = await this.changes.on(this.em.fork()).head();
-          if (this.lastHead >= 0n && head !== this.lastHead) for (const wake of [...this.wakers]) wake();
-          this.lastHead = head;
+          await this.settle(this.changes.on(this.em.fork()));
         } catch (error) {
           this.logger.warn(`change feed poll failed: ${(error as Error).message}`);
         } finally {
           this.polling = undefined;
           if (this.wakers.size > 0) this.poll();
-          else this.lastHead = -1n;
         }
       })();
     }, WAIT_POLL_MS);

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { inTransaction } from '../database/transaction.js';
 import { Jobs } from '../common/jobs/jobs.service.js';
 import { ChangesRepository } from '../changes/changes.repository.js';
-import { toEvent } from '../changes/changes.service.js';
+import { ChangesService, toEvent } from '../changes/changes.service.js';
 import { END_OF_TRANSACTION } from '../changes/changes.service.js';
 import { matchesEvent } from './webhook-patterns.js';
 import { sendSigned } from './webhook-sender.js';
@@ -61,6 +61,7 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
     private readonly em: EntityManager,
     private readonly jobs: Jobs,
     private readonly changes: ChangesRepository,
+    private readonly feed: ChangesService,
     private readonly webhooks: WebhooksRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -108,17 +109,19 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
     const hooks = await this.webhooks.on(em).targets();
     // No webhook, no job queue: an instance without webhooks never starts pg-boss.
     if (hooks.length > 0) await this.startWorker();
+    // Before the transaction (it waits for the commits in flight, never while holding the cursor row).
+    const horizon = await this.feed.settle(this.changes.on(em));
     return inTransaction(em, async (tx) => {
       const repo = this.webhooks.on(tx);
       const cursor = await repo.lockDispatch();
       if (!cursor) return false;
       if (hooks.length === 0) {
         // Nobody to deliver to: skip what is there (a webhook created later starts after it anyway).
-        await repo.moveDispatch(await this.changes.on(tx).head(), END_OF_TRANSACTION);
+        if (BigInt(cursor.position) < horizon) await repo.moveDispatch(horizon, END_OF_TRANSACTION);
         return false;
       }
       const from = { position: BigInt(cursor.position), seq: BigInt(cursor.seq) };
-      const events = await this.changes.on(tx).after(from, DISPATCH_BATCH);
+      const events = await this.changes.on(tx).after(from, DISPATCH_BATCH, { untilPosition: horizon });
       if (events.length === 0) return false;
       for (const row of events) {
         const event = toEvent(row);

@@ -10,7 +10,14 @@ import { truncateOrgTables } from '../support/org-factories.js';
  * they commit, not when they write. Writers race through the API while side transactions write
  * first and commit late; a reader tails the feed with small pages all along. At the end, what the
  * reader saw is the whole log, in the same order, without a gap or a repeat.
+ *
+ * The side transactions also stay in their commit window for a while: a test-only deferred trigger
+ * queued after the change log's sleeps once their position is taken, so later positions commit and
+ * are read before theirs becomes visible. A reader that moved past a position still in flight would
+ * miss their events (docs/decisions.md, "Positions at commit, not at insert").
  */
+const COMMIT_WINDOW_MS = 400;
+
 describe('Change feed under concurrent writers', () => {
   let t: TestApp;
 
@@ -18,8 +25,22 @@ describe('Change feed under concurrent writers', () => {
     t = await createTestApp({ DB_POOL_MAX: '12' });
     await truncateOrgTables(t);
     await truncateChangeLog(t);
+    await t.sql('create table if not exists test_commit_window (id int)');
+    await t.sql(
+      `create or replace function test_commit_window_sleep() returns trigger language plpgsql as $$
+       begin perform pg_sleep(${COMMIT_WINDOW_MS / 1000}); return null; end $$`,
+    );
+    await t.sql('drop trigger if exists test_commit_window_sleep on test_commit_window');
+    await t.sql(
+      `create constraint trigger test_commit_window_sleep after insert on test_commit_window
+         deferrable initially deferred for each row execute function test_commit_window_sleep()`,
+    );
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.sql('drop table if exists test_commit_window');
+    await t.sql('drop function if exists test_commit_window_sleep()');
+    await t.close();
+  });
 
   it('hands every committed event to a tailing reader exactly once, in commit order', async () => {
     let writing = true;
@@ -52,6 +73,8 @@ describe('Change feed under concurrent writers', () => {
         await client.query('begin');
         const id = randomUUID();
         await client.query('insert into org_role (id, name) values ($1, $2)', [id, `Held ${i}`]);
+        // Queued after the change log's deferred trigger: the commit sleeps with its position taken.
+        await client.query('insert into test_commit_window (id) values ($1)', [i]);
         return { client, id };
       }),
     );
@@ -77,16 +100,21 @@ describe('Change feed under concurrent writers', () => {
       }
     };
     const writers = Array.from({ length: 6 }, (_, w) => api(w));
-    // Commit the held transactions one by one while the API writers are still running.
+    // Commit the held transactions while the API writers are still running: each stays in its
+    // commit window COMMIT_WINDOW_MS, position taken, while the API writers commit after it.
+    let slowCommits = 0;
     const committer = (async () => {
       for (const [n, h] of held.entries()) {
         while (created < (n + 1) * 12) await sleep(10);
+        const started = Date.now();
         await h.client.query('commit');
+        if (Date.now() - started >= COMMIT_WINDOW_MS) slowCommits++;
         await h.client.end();
       }
     })();
     await Promise.all([...writers, committer]);
     writing = false;
+    expect(slowCommits).toBe(held.length);
     await reader;
 
     const { events: log } = await drain(t);
@@ -99,8 +127,20 @@ describe('Change feed under concurrent writers', () => {
     const firstHeld = log.findIndex((e) => e.entity === 'org-role');
     expect(firstHeld).toBeGreaterThan(0);
     expect(log.slice(0, firstHeld).every((e) => e.entity === 'person')).toBe(true);
-    // Commit times never go backwards along the feed.
-    const times = log.map((e) => Date.parse(e.at));
-    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // The held transactions' positions were taken while API writers kept committing: some API
+    // events come after a held one in the feed although they became visible before it.
+    const lastHeld = log.map((e) => e.entity).lastIndexOf('org-role');
+    expect(log.slice(firstHeld, lastHeld).some((e) => e.entity === 'person')).toBe(true);
+    // Commit times never go backwards along one entity's events; along the feed, only by the time a
+    // writer spends between taking its position and reading the clock (microseconds; 1 s bound here).
+    const byEntity = new Map<string, number[]>();
+    for (const e of log) byEntity.set(e.entity_id, [...(byEntity.get(e.entity_id) ?? []), Date.parse(e.at)]);
+    for (const times of byEntity.values()) expect([...times].sort((a, b) => a - b)).toEqual(times);
+    let latest = 0;
+    for (const e of log) {
+      const at = Date.parse(e.at);
+      expect(at).toBeGreaterThan(latest - 1000);
+      latest = Math.max(latest, at);
+    }
   });
 });
