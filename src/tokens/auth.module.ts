@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { TokensModule } from './tokens.module.js';
 import { BearerAuthGuard } from '../common/auth/bearer-auth.guard.js';
+import { BEARER_STRATEGY_NAME } from '../common/auth/auth.constants.js';
 import { BearerStrategy } from './bearer.strategy.js';
 import { PermissionsGuard } from '../common/auth/permissions.guard.js';
 import { RateLimitGuard } from '../common/auth/rate-limit.guard.js';
@@ -14,9 +14,11 @@ import { UnauthenticatedLimiter, UnauthRateLimitGuard } from '../common/auth/una
  * site-role authorization.
  */
 @Module({
-  imports: [PassportModule.register({ session: false }), TokensModule],
+  // No PassportModule: its module-wide options would replace the guard's own (its strategy name).
+  imports: [TokensModule],
   providers: [
     BearerStrategy,
+    { provide: BEARER_STRATEGY_NAME, useFactory: (strategy: BearerStrategy) => strategy.strategyName, inject: [BearerStrategy] },
     UnauthenticatedLimiter,
     { provide: APP_GUARD, useClass: UnauthRateLimitGuard },
     { provide: APP_GUARD, useClass: BearerAuthGuard },

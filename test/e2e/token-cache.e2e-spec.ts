@@ -57,6 +57,17 @@ describe('token cache and revocation across instances', () => {
     expect(cache.size).toBe(size);
   });
 
+  it('each instance authenticates with its own cache (passport has one registry per process: each application registers its own strategy)', async () => {
+    const cacheOfA = a.app.get(TokenCacheService).cache;
+    const cacheOfB = b.get(TokenCacheService).cache;
+    const before = { a: cacheOfA.size, b: cacheOfB.size };
+    const { token } = await a.createToken(SiteRole.Viewer, { name: 'on a only' });
+    expect((await a.http().get(PEOPLE).set(bearer(token))).status).toBe(200);
+    expect({ a: cacheOfA.size, b: cacheOfB.size }).toEqual({ a: before.a + 1, b: before.b });
+    expect((await onB().get(PEOPLE).set(bearer(token))).status).toBe(200);
+    expect({ a: cacheOfA.size, b: cacheOfB.size }).toEqual({ a: before.a + 1, b: before.b + 1 });
+  });
+
   it('a revocation through the API refuses the very next request on that instance, and on the other within 1 s', async () => {
     const { id, token } = await cachedEverywhere('revoked by api');
     const revoked = await a.http().delete(`${TOKENS}/${id}`).set(bearer(a.tokens.admin));

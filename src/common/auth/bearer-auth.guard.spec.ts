@@ -21,7 +21,7 @@ const user: Principal = {
 
 function unauthorized(err: unknown, found: Principal | false, info: unknown): UnauthorizedError {
   try {
-    new BearerAuthGuard(stubReflector({})).handleRequest(err, found, info);
+    new BearerAuthGuard(stubReflector({}), 'bearer#test').handleRequest(err, found, info);
   } catch (error) {
     expect(error).toBeInstanceOf(UnauthorizedError);
     return error as UnauthorizedError;
@@ -39,12 +39,14 @@ describe('BearerAuthGuard', () => {
           throw new Error('the request must not be read on a public route');
         },
       } as unknown as ExecutionContext;
-      await expect(Promise.resolve(new BearerAuthGuard(stubReflector({ [IS_PUBLIC_KEY]: true })).canActivate(context))).resolves.toBe(true);
+      await expect(
+        Promise.resolve(new BearerAuthGuard(stubReflector({ [IS_PUBLIC_KEY]: true }), 'bearer#test').canActivate(context)),
+      ).resolves.toBe(true);
     });
   });
 
   describe('handleRequest', () => {
-    const guard = new BearerAuthGuard(stubReflector({}));
+    const guard = new BearerAuthGuard(stubReflector({}), 'bearer#test');
 
     it('returns the authenticated principal', () => {
       expect(guard.handleRequest(null, user, undefined)).toBe(user);

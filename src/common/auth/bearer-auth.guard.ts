@@ -1,15 +1,22 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { isErrorLike } from '../../database/database-errors.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
-import { BEARER_STRATEGY, IS_PUBLIC_KEY } from './auth.constants.js';
+import { BEARER_STRATEGY_NAME, IS_PUBLIC_KEY } from './auth.constants.js';
 
-/** Global authentication guard: every route needs a valid token unless it is marked @Public(). */
+/**
+ * Global authentication guard: every route needs a valid token unless it is marked @Public(). It runs
+ * this application's own bearer strategy, registered under `strategyName` (one registry serves every
+ * application of the process; see BearerStrategy).
+ */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
-    super();
+export class BearerAuthGuard extends AuthGuard() {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(BEARER_STRATEGY_NAME) strategyName: string,
+  ) {
+    super({ defaultStrategy: strategyName, session: false });
   }
 
   override canActivate(context: ExecutionContext) {
