@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SiteRole } from '../../src/common/auth/site-roles.js';
+import { SideConnection } from '../support/side-connection.js';
 import { bearer, createTestApp, ISO, UUID, type TestApp } from '../support/test-app.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -311,17 +312,24 @@ describe('Token CLI (npm run token)', () => {
 
 describe('Migration CLI (npm run migration:up)', () => {
   let t: TestApp;
+  // create and drop database wait for a checkpoint: on a loaded machine longer than the
+  // application's statement timeout, so they run on a side session without it.
+  let side: SideConnection;
 
   beforeAll(async () => {
     t = await createTestApp();
+    side = SideConnection.open(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await side?.close();
+    await t?.close();
+  });
 
   it('applies every migration to a fresh database, also with DB_MIGRATE_ON_START=false, then finds none pending', async () => {
     // Named after this worker's own database: runs of other checkouts on the same server never share it.
     const name = `${new URL(t.url).pathname.slice(1)}_migrate`;
-    await t.sql(`drop database if exists "${name}"`);
-    await t.sql(`create database "${name}"`);
+    await side.sql(`drop database if exists "${name}"`);
+    await side.sql(`create database "${name}"`);
     const url = new URL(t.url);
     url.pathname = `/${name}`;
     const env = { ...operatorEnv(t), DATABASE_URL: url.toString(), DB_MIGRATE_ON_START: 'false' };
@@ -340,6 +348,6 @@ describe('Migration CLI (npm run migration:up)', () => {
     expect(first).toEqual({ code: 0, stdout: `Applied: ${migrations.join(', ')}\n`, stderr: '' });
     const second = await up();
     expect(second).toEqual({ code: 0, stdout: 'No pending migrations.\n', stderr: '' });
-    await t.sql(`drop database "${name}"`);
+    await side.sql(`drop database "${name}"`);
   }, 240_000);
 });
