@@ -185,9 +185,10 @@ export function groupFromPatch(body: unknown, groupId: string): GroupWrite {
       }
       continue;
     }
-    const bracket = /^([^[\]]+)\[(.*)\]$/s.exec(path);
+    const bracket = /^([^[\]]+)\[(.*)\](\.[A-Za-z$][\w$-]*)?$/s.exec(path);
     if (bracket) {
       if (keyOf(bracket[1].trim()) !== 'members') throw invalidPath(`${path}: value filters are only supported on members`);
+      if (bracket[3]) throw invalidPath(`${path}: a member's sub-attributes are not written one by one`);
       if (op !== 'remove') throw invalidPath(`${path}: add or replace members with a members path and a value list`);
       write.members.push({ op: 'remove', ids: filteredMembers(path, bracket[2]) });
       continue;

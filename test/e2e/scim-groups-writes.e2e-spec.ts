@@ -265,6 +265,45 @@ describe('SCIM 2.0 Groups, writes (contract sections 13.3, 13.5, 13.6)', () => {
       expect((await post({ schemas: [GROUP], displayName: 'sales emea' })).status).toBe(201);
     });
 
+    it("pushes a group Okta's way: POST without members, PATCH add with display, PATCH remove by filter, rename with its own id", async () => {
+      const ada = await f.person({ email: 'ada@example.com' });
+      const bob = await f.person({ email: 'bob@example.com' });
+      const created = await post({ schemas: [GROUP], displayName: 'Okta Push', members: [] });
+      expect(created.status).toBe(201);
+      expect(created.body.members).toBeUndefined();
+      const id = created.body.id as string;
+      const add = await patch(id, [
+        {
+          op: 'add',
+          path: 'members',
+          value: [
+            { value: ada, display: 'ada@example.com' },
+            { value: bob, display: 'bob@example.com' },
+          ],
+        },
+      ]);
+      expect(add.status).toBe(204);
+      expect(await memberValues(id)).toEqual([ada, bob].sort());
+      expect((await patch(id, [{ op: 'remove', path: `members[value eq "${bob}"]` }])).status).toBe(204);
+      const rename = await patch(id, [{ op: 'replace', value: { id, displayName: 'Okta Push Renamed' } }]).set(
+        'X-Request-Id',
+        'okta-rename',
+      );
+      expect(rename.status).toBe(204);
+      expect(await eventsOf('okta-rename')).toEqual([
+        { entity: 'org-unit', op: 'update', entity_id: id, changed: ['name'], token_id: writerId },
+      ]);
+      const group = await get(id);
+      expect(group.body).toEqual(
+        expect.objectContaining({ displayName: 'Okta Push Renamed', members: [expect.objectContaining({ value: ada, type: 'User' })] }),
+      );
+      // PUT without members leaves them; the answer honours excludedAttributes.
+      const put2 = await put(id, { schemas: [GROUP], displayName: 'Okta Push Renamed' }).query({ excludedAttributes: 'members' });
+      expect(put2.status).toBe(200);
+      expect(put2.body.members).toBeUndefined();
+      expect(await memberValues(id)).toEqual([ada]);
+    });
+
     it('refuses a taken displayName (any case) or code with 409 uniqueness, an unknown member or parent with 400, writing nothing', async () => {
       const ada = await f.person({ email: 'ada@example.com' });
       await post({ schemas: [GROUP], displayName: 'Engineering', [ORGANIGRAM]: { code: 'ENG' } });
@@ -293,6 +332,125 @@ describe('SCIM 2.0 Groups, writes (contract sections 13.3, 13.5, 13.6)', () => {
       expect((await post({ schemas: [GROUP], displayName: 'x'.repeat(201) })).body).toEqual(scimError(400, 'invalidValue'));
       expect((await post({ schemas: [GROUP], displayName: 'x'.repeat(201) })).body.detail).toMatch(/^displayName: /);
       expect(await tableCounts(t)).toEqual(counts);
+    });
+  });
+
+  describe('membership and tree rules', () => {
+    it('removes a member by historicizing all their own-active assignments in the unit, roles included; a deactivated person stays a member', async () => {
+      const ada = await f.person({ email: 'ada@example.com' });
+      const bob = await f.person({ email: 'bob@example.com', validTo: '2020-01-01T00:00:00Z' });
+      const id = (await post({ schemas: [GROUP], displayName: 'Engineering', members: [{ value: ada }, { value: bob }] })).body
+        .id as string;
+      const role = await f.role({ name: 'Lead', project_id: PROJECT });
+      await f.assignment({ person_id: ada, org_unit_id: id, org_role_id: role });
+      expect(await memberValues(id)).toEqual([ada, bob].sort());
+
+      // Adding an existing member is nothing: no assignment, no event, same ETag.
+      const tag = (await get(id)).headers['etag'] as string;
+      const again = await patch(id, [{ op: 'add', path: 'members', value: [{ value: ada }] }]).set('X-Request-Id', 'add-again');
+      expect({ status: again.status, etag: again.headers['etag'] }).toEqual({ status: 204, etag: tag });
+      expect(await eventsOf('add-again')).toEqual([]);
+
+      const removed = await patch(id, [{ op: 'remove', path: `members[value eq "${ada}"]` }]).set('X-Request-Id', 'remove-ada');
+      expect(removed.status).toBe(204);
+      expect((await eventsOf('remove-ada')).map((e) => [e.entity, e.op])).toEqual([
+        ['org-person', 'historicize'],
+        ['org-person', 'historicize'],
+      ]);
+      expect(await assignmentsOf(id)).toEqual(
+        [
+          { person_id: ada, org_role_id: null, open: false },
+          { person_id: ada, org_role_id: role, open: false },
+          { person_id: bob, org_role_id: null, open: true },
+        ].sort((a, b) => (a.person_id < b.person_id ? -1 : a.person_id > b.person_id ? 1 : a.org_role_id === null ? -1 : 1)),
+      );
+      // Removing a non-member is nothing, not an error.
+      expect((await patch(id, [{ op: 'remove', path: `members[value eq "${ada}"]` }]).set('X-Request-Id', 'remove-none')).status).toBe(204);
+      expect(await eventsOf('remove-none')).toEqual([]);
+      // Re-adding creates a new role-less assignment.
+      expect((await patch(id, [{ op: 'add', value: { members: [{ value: ada }] } }])).status).toBe(204);
+      expect(await memberValues(id)).toEqual([ada, bob].sort());
+    });
+
+    it('moves a Group under another (parentId), refuses a cycle, and hides the children of a deleted Group', async () => {
+      const top = (await post({ schemas: [GROUP], displayName: 'Top' })).body.id as string;
+      const child = (await post({ schemas: [GROUP, ORGANIGRAM], displayName: 'Child', [ORGANIGRAM]: { parentId: top } })).body.id as string;
+      const cycle = await patch(top, [{ op: 'replace', path: `${ORGANIGRAM}:parentId`, value: child }]);
+      expect(cycle.body).toEqual(scimError(400, 'invalidValue', `${ORGANIGRAM}:parentId: would create a cycle`));
+      const self = await patch(top, [{ op: 'replace', path: `${ORGANIGRAM}:parentId`, value: top }]);
+      expect(self.body).toEqual(scimError(400, 'invalidValue', `${ORGANIGRAM}:parentId: would create a cycle`));
+      const notId = await patch(top, [{ op: 'replace', path: `${ORGANIGRAM}:parentId`, value: 'x' }]);
+      expect(notId.body).toEqual(scimError(400, 'invalidValue', `${ORGANIGRAM}:parentId: must be a Group id`));
+
+      const other = (await post({ schemas: [GROUP], displayName: 'Other' })).body.id as string;
+      expect(
+        (await patch(child, [{ op: 'replace', path: `${ORGANIGRAM}:parentId`, value: other }]).set('X-Request-Id', 'move')).status,
+      ).toBe(204);
+      expect((await get(child)).body[ORGANIGRAM]).toEqual({ parentId: other });
+      expect(await eventsOf('move')).toEqual([
+        { entity: 'org-unit', op: 'update', entity_id: child, changed: ['parent_org_unit_id'], token_id: writerId },
+      ]);
+      expect((await t.http().delete(`${GROUPS}/${other}`).set(writer)).status).toBe(204);
+      expect((await get(child)).status).toBe(404);
+      expect((await t.http().get(GROUPS).set(reader)).body.Resources.map((g: { id: string }) => g.id)).toEqual([top]);
+      // Nothing was deleted, the child's own row untouched.
+      expect(await t.sql('select id::text, valid_to is null as open from org_unit order by name')).toEqual([
+        { id: child, open: true },
+        { id: other, open: false },
+        { id: top, open: true },
+      ]);
+    });
+
+    it('refuses a malformed PatchOp with the SCIM error of its fault, applying none of its operations', async () => {
+      const ada = await f.person({ email: 'ada@example.com' });
+      const id = (await post({ schemas: [GROUP], displayName: 'Engineering', members: [{ value: ada }] })).body.id as string;
+      const before = await get(id);
+      const good = { op: 'replace', path: 'externalId', value: 'changed' };
+      const cases: [unknown, unknown[], string, string][] = [
+        [[PATCH_OP], [], 'invalidSyntax', 'Operations: must be a non-empty list'],
+        [[GROUP], [good], 'invalidSyntax', `schemas: must name ${PATCH_OP}`],
+        [[PATCH_OP], [good, { op: 'move', path: 'displayName' }], 'invalidSyntax', 'Operations[1].op: must be add, remove or replace'],
+        [[PATCH_OP], [good, { op: 'remove', path: 'displayName' }], 'invalidValue', 'displayName: is required'],
+        [
+          [PATCH_OP],
+          [good, { op: 'replace', path: 'colour', value: 'red' }],
+          'invalidPath',
+          'colour: no schema of the service declares this attribute',
+        ],
+        [[PATCH_OP], [good, { op: 'remove', path: 'members[value eq' }], 'invalidPath', 'members[value eq: malformed path'],
+        [
+          [PATCH_OP],
+          [good, { op: 'add', path: `members[value eq "${ada}"]`, value: 'x' }],
+          'invalidPath',
+          expect.stringMatching(/^members\[/),
+        ],
+        [
+          [PATCH_OP],
+          [good, { op: 'remove', path: 'emails[type eq "work"].value' }],
+          'invalidPath',
+          expect.stringMatching(/only supported on members$/),
+        ],
+        [[PATCH_OP], [good, { op: 'remove' }], 'invalidPath', 'remove: needs a path'],
+        [
+          [PATCH_OP],
+          [good, { op: 'add', path: 'members', value: [{ value: '5f0c7a8e-2b1d-4c3e-9f8a-7b6c5d4e3f2a' }] }],
+          'invalidValue',
+          expect.stringMatching(/^members: no User with id/),
+        ],
+        [[PATCH_OP], [good, { op: 'replace', path: 'displayName', value: 42 }], 'invalidValue', 'displayName: must be a string'],
+        [[PATCH_OP], [good, { op: 'remove', path: 'id' }], 'mutability', 'id: is read-only'],
+      ];
+      for (const [schemas, operations, scimType, detail] of cases) {
+        const res = await patch(id, operations, schemas);
+        expect({ operations, status: res.status, body: res.body }).toEqual({
+          operations,
+          status: 400,
+          body: scimError(400, scimType, detail),
+        });
+      }
+      const after = await get(id);
+      expect(after.headers['etag']).toBe(before.headers['etag']);
+      expect(await t.sql("select count(*)::int as n from change_event where entity_id = ? and op = 'update'", [id])).toEqual([{ n: 0 }]);
     });
   });
 
