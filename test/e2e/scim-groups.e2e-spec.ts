@@ -103,7 +103,7 @@ describe('SCIM 2.0 Groups, reads (contract sections 13.3, 13.4)', () => {
       totalResults: 4,
       itemsPerPage: 3,
       nextCursor: expect.stringMatching(/^[A-Za-z0-9._~-]+$/),
-      Resources: names.slice(0, 3).map((displayName) => expect.objectContaining({ displayName })),
+      Resources: names.slice(0, 3).map((displayName): unknown => expect.objectContaining({ displayName })),
     });
     // Written between the pages: a unit created last, and one already seen historicized.
     await f.unit({ name: 'Echo', project_id: PROJECT });
@@ -113,7 +113,7 @@ describe('SCIM 2.0 Groups, reads (contract sections 13.3, 13.4)', () => {
       schemas: [LIST],
       totalResults: 4,
       itemsPerPage: 2,
-      Resources: ['bravo', 'Echo'].map((displayName) => expect.objectContaining({ displayName })),
+      Resources: ['bravo', 'Echo'].map((displayName): unknown => expect.objectContaining({ displayName })),
     });
 
     const sorted = await list('cursor=&count=2&sortBy=displayName&sortOrder=descending');
