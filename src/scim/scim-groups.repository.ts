@@ -62,14 +62,24 @@ function groupsCte(projectId: string | null, at: Date): Sql {
     )`;
 }
 
-/** The answer columns of the group row `page`: its members and a version that moves with them. */
-const GROUP_COLUMNS = sql.raw(`page.id, page.name, page.external_id, page.code, page.description, page.parent_id,
+/** The members of the group row `page`: persons with an own-active assignment in the unit itself. */
+const MEMBERS = `(select coalesce(json_agg(json_build_object('value', p.id, 'display', coalesce(p.display_name, p.first_name || ' ' || p.last_name)) order by p.id), '[]'::json)
+       from person p
+      where exists (select 1 from org_person a cross join at_instant where a.org_unit_id = page.id and a.person_id = p.id and ${activeSql('a')}))`;
+
+/**
+ * The answer columns of the group row `page`, and a version that moves with its membership; the
+ * members themselves only when the answer carries them (Entra lists with excludedAttributes=members:
+ * the member list was most of a page's cost).
+ */
+const groupColumns = (members: boolean) =>
+  sql.raw(`page.id, page.name, page.external_id, page.code, page.description, page.parent_id,
     ${isoSql('page.created_at')} as created,
     ${isoSql(`greatest(page.updated_at, (select max(a.updated_at) from org_person a where a.org_unit_id = page.id))`)} as last_modified,
-    (select coalesce(json_agg(json_build_object('value', p.id, 'display', coalesce(p.display_name, p.first_name || ' ' || p.last_name)) order by p.id), '[]'::json)
-       from person p
-      where exists (select 1 from org_person a cross join at_instant where a.org_unit_id = page.id and a.person_id = p.id and ${activeSql('a')})) as members,
+    ${members ? MEMBERS : `'[]'::json`} as members,
     page.version::text || '.' || (select coalesce(max(a.version), 0)::text || '.' || count(*)::text from org_person a where a.org_unit_id = page.id) as entity_version`);
+const WITH_MEMBERS = groupColumns(true);
+const WITHOUT_MEMBERS = groupColumns(false);
 
 @Injectable()
 export class ScimGroupsRepository {
@@ -83,8 +93,10 @@ export class ScimGroupsRepository {
     page: { limit: number; offset: number },
     at: Date,
     cursor?: { after?: Sql; key: string },
+    members = true,
   ): Promise<{ items: (GroupRow & { sort_key?: string | null })[]; total: number }> {
     const pageWhere = cursor?.after ? [...where, cursor.after] : where;
+    const columns = members ? WITH_MEMBERS : WITHOUT_MEMBERS;
     return countedPage<GroupRow>(
       (statement) => preparedRows(this.em, statement),
       {
@@ -93,16 +105,16 @@ export class ScimGroupsRepository {
         pageFrom: sql`groups ${whereSql(pageWhere)}`,
         order,
         id: 'id',
-        select: cursor ? sql`${GROUP_COLUMNS}, (${sql.raw(cursor.key)})::text as sort_key` : GROUP_COLUMNS,
+        select: cursor ? sql`${columns}, (${sql.raw(cursor.key)})::text as sort_key` : columns,
       },
       page,
     );
   }
 
-  async view(projectId: string | null, id: string, at: Date): Promise<GroupRow | undefined> {
+  async view(projectId: string | null, id: string, at: Date, members = true): Promise<GroupRow | undefined> {
     const [row] = await preparedRows(
       this.em,
-      sql<GroupRow>`${groupsCte(projectId, at)} select ${GROUP_COLUMNS} from groups page where page.id = ${id}`,
+      sql<GroupRow>`${groupsCte(projectId, at)} select ${members ? WITH_MEMBERS : WITHOUT_MEMBERS} from groups page where page.id = ${id}`,
     );
     return row;
   }

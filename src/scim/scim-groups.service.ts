@@ -38,6 +38,10 @@ function mapGroup(row: GroupRow, base: string, version: string): ScimGroup {
 }
 
 const groupTag = (row: GroupRow) => entityTag(row.id, row.entity_version);
+
+/** Whether an answer under this projection carries members (else they are not read at all). */
+const membersAnswered = (projection: Projection) =>
+  project({ schemas: [], id: '', members: [{ value: '', display: '' }] }, projection).members !== undefined;
 const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);
 
 /** The unit fields of a Group as read, by 4HSE name, to tell what a write changes. */
@@ -86,19 +90,20 @@ export class ScimGroupsService {
       return cursorList(
         query,
         GROUP_ATTRIBUTES,
-        (order, limit, keyset) => this.groups.list(projectId, where, order, { limit, offset: 0 }, at, keyset),
+        (order, limit, keyset) => this.groups.list(projectId, where, order, { limit, offset: 0 }, at, keyset, membersAnswered(query)),
         map,
       );
     }
     const order = orderOf(query, GROUP_ATTRIBUTES);
     const { startIndex, count } = indexPage(query);
-    const { items, total } = await this.groups.list(projectId, where, order, { limit: count, offset: startIndex - 1 }, at);
+    const page = { limit: count, offset: startIndex - 1 };
+    const { items, total } = await this.groups.list(projectId, where, order, page, at, undefined, membersAnswered(query));
     return { schemas: [URN.listResponse], totalResults: total, itemsPerPage: items.length, startIndex, Resources: items.map(map) };
   }
 
   async get(projectId: string | null, rawId: string, base: string, projection: Projection): Promise<Tagged<ScimGroup>> {
     const id = pathId(rawId);
-    const row = await this.groups.view(projectId, id, new Date());
+    const row = await this.groups.view(projectId, id, new Date(), membersAnswered(projection));
     if (!row) throw new EntityNotFoundError(`No Group with id ${id}.`);
     return tagged(row, base, projection);
   }
