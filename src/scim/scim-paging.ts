@@ -37,10 +37,11 @@ export async function cursorList<Row extends object, T>(
   orderOf(query, table); // the checks of sortBy and sortOrder of index paging
   const direction = sortOrder?.toLowerCase() === 'descending' ? 'desc' : 'asc';
   const spec = sortBy === undefined ? undefined : lookupAttribute(table, sortBy);
-  const type = spec?.type ?? 'dateTime';
   const column = spec?.sql ?? 'created_at';
+  // The id sorts as itself (its index); another uuid attribute (a reference, maybe absent) as text.
+  const type = spec?.type === 'uuid' && column !== 'id' ? 'string' : (spec?.type ?? 'dateTime');
   const key = {
-    string: `coalesce(${spec?.caseExact ? column : `lower(${column})`}, '')`,
+    string: `coalesce(${spec?.caseExact ? `${column}::text` : `lower(${column})`}, '')`,
     dateTime: `extract(epoch from ${column})`,
     boolean: `(${column})::int`,
     uuid: 'id',

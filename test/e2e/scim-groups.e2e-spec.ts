@@ -121,6 +121,16 @@ describe('SCIM 2.0 Groups, reads (contract sections 13.3, 13.4)', () => {
     const next = await list(`cursor=${sorted.body.nextCursor}&count=2&sortBy=displayName&sortOrder=descending`);
     expect({ names: displayNames(next), nextCursor: next.body.nextCursor }).toEqual({ names: ['bravo', 'alpha'], nextCursor: undefined });
 
+    // A caseExact attribute that most rows lack: the absent sort first (as ''), then the id decides.
+    const seen: string[] = [];
+    let page = await list('cursor=&count=2&sortBy=externalId&excludedAttributes=members');
+    for (;;) {
+      seen.push(...displayNames(page));
+      if (!page.body.nextCursor) break;
+      page = await list(`cursor=${page.body.nextCursor}&count=2&sortBy=externalId&excludedAttributes=members`);
+    }
+    expect(seen.sort()).toEqual(['Charlie', 'Echo', 'alpha', 'bravo']);
+
     const cursor = first.body.nextCursor as string;
     for (const [query, scimType] of [
       [`cursor=${cursor}&count=3`, 'invalidCursor'],
