@@ -5,11 +5,14 @@ import { OrgPersonController } from './org-person.controller.js';
 import { OrgPersonRepository } from './org-person.repository.js';
 import { OrgPersonService } from './org-person.service.js';
 
-/** Assignments. Exports the repository: people, units and roles list and cascade their assignments through it. */
+/**
+ * Assignments. Exports the repository (people, units and roles list and cascade their assignments
+ * through it) and the service (SCIM Group membership writes assignments through it).
+ */
 @Module({
   imports: [MikroOrmModule.forFeature([OrgPersonSchema])],
   controllers: [OrgPersonController],
   providers: [OrgPersonService, OrgPersonRepository],
-  exports: [OrgPersonRepository],
+  exports: [OrgPersonRepository, OrgPersonService],
 })
 export class OrgPersonModule {}

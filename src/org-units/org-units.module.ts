@@ -11,5 +11,7 @@ import { OrgUnitsService } from './org-units.service.js';
   imports: [MikroOrmModule.forFeature([OrgUnitSchema]), OrgPersonModule, OrgHierarchyModule],
   controllers: [OrgUnitsController],
   providers: [OrgUnitsService, OrgUnitRepository],
+  // SCIM Groups write units through the same service (contract section 13.3).
+  exports: [OrgUnitsService],
 })
 export class OrgUnitsModule {}

@@ -11,7 +11,8 @@ import { assertValidity, createdPeriod, patched, patchedPeriod, sentFields } fro
 import type { Page } from '../common/pagination/page.js';
 import type { Preconditions, Tagged } from '../common/concurrency/entity-tag.js';
 import { OrgPersonRepository } from '../org-person/org-person.repository.js';
-import type { CreateOrgUnitDto, OrgUnitDto, OrgUnitIndexDto, UpdateOrgUnitDto } from './dto/org-unit.dto.js';
+import { validatedDto } from '../common/validation/validation.js';
+import { CreateOrgUnitDto, UpdateOrgUnitDto, type OrgUnitDto, type OrgUnitIndexDto } from './dto/org-unit.dto.js';
 import { OrgUnitSchema } from './org-unit.entity.js';
 import { OrgHierarchyRepository } from '../org-hierarchy/org-hierarchy.repository.js';
 import { OrgUnitRepository } from './org-unit.repository.js';
@@ -61,6 +62,16 @@ export class OrgUnitsService {
     const externalId = dto.external_id ?? null;
     const unit = this.em.create(OrgUnitSchema, { id, ...createdCoded(dto), externalId, parentId, ...createdPeriod(dto) });
     return insertOne(this.org, unit, { id, code: dto.code ?? null });
+  }
+
+  /** {@link create} of an unvalidated body (the 4HSE route's validation; SCIM Groups). */
+  createChecked(input: Record<string, unknown>): Promise<Tagged<OrgUnitDto>> {
+    return this.create(validatedDto(CreateOrgUnitDto, input));
+  }
+
+  /** {@link update} of an unvalidated partial body (the 4HSE route's validation; SCIM Groups). */
+  updateChecked(id: string, input: Record<string, unknown>): Promise<Tagged<OrgUnitDto>> {
+    return this.update(id, validatedDto(UpdateOrgUnitDto, input));
   }
 
   /** Partial update; a new parent must exist and must not be the unit or one of its descendants. */

@@ -8,9 +8,7 @@ import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { decodeCursor, encodeCursor, listFingerprint } from '../common/pagination/cursor.js';
 import { pageCount } from '../common/pagination/pagination.interceptor.js';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { flattenValidationErrors } from '../common/validation/validation.js';
+import { validatedDto as validated } from '../common/validation/validation.js';
 import {
   ALIASES,
   CreatePersonDto,
@@ -333,16 +331,6 @@ export class PeopleService {
       throw error;
     }
   }
-}
-
-/** A body validated like the Opsera routes validate it (the global ValidationPipe's options). */
-function validated<T extends object>(type: new () => T, input: Record<string, unknown>): T {
-  const dto = plainToInstance(type, input);
-  const errors = flattenValidationErrors(
-    validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } }),
-  );
-  if (errors.length > 0) throw new InvalidInputError(errors);
-  return dto;
 }
 
 function duplicateEmail(email: string): ConflictError {

@@ -24,6 +24,11 @@ export interface AttributeSpec {
   caseExact: boolean;
   /** Not sortable (a constant, a multi-valued attribute). */
   unsortable?: boolean;
+  /**
+   * A multi-valued attribute: `sql` names a column of the rows this allow-listed `from … where …`
+   * selects for the listed row, and a comparison holds when it holds for one of them.
+   */
+  exists?: string;
 }
 
 /** Canonical lower-case attribute paths (core unqualified, extensions also URN-qualified) -> spec. */
@@ -195,7 +200,8 @@ function compile(filter: Filter, table: AttributeTable, prefix: string): Sql {
       const path = `${prefix}${filter.attrPath}`;
       const spec = lookupAttribute(table, path);
       if (!spec) throw invalid(`unknown or unfilterable attribute ${path}`);
-      return compare(spec, path, filter.op, filter.op === 'pr' ? undefined : filter.compValue);
+      const condition = compare(spec, path, filter.op, filter.op === 'pr' ? undefined : filter.compValue);
+      return spec.exists ? sql`exists (select 1 from ${sql.raw(spec.exists)} and ${condition})` : condition;
     }
   }
 }

@@ -90,6 +90,63 @@ describe('SCIM 2.0 Groups, reads (contract sections 13.3, 13.4)', () => {
     ).toBe('invalidFilter');
   });
 
+  it('pages with cursors (RFC 9865): nextCursor on every page but the last, no startIndex, no repeats or skips', async () => {
+    const names = ['Delta', 'alpha', 'Charlie', 'bravo'];
+    for (const name of names) await f.unit({ name, project_id: PROJECT });
+    const list = (query: string) => t.http().get(`${GROUPS}?${query}`).set(scim);
+    const displayNames = (res: { body: { Resources: { displayName: string }[] } }) => res.body.Resources.map((g) => g.displayName);
+
+    const first = await list('cursor=&count=3&excludedAttributes=members');
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      schemas: [LIST],
+      totalResults: 4,
+      itemsPerPage: 3,
+      nextCursor: expect.stringMatching(/^[A-Za-z0-9._~-]+$/),
+      Resources: names.slice(0, 3).map((displayName): unknown => expect.objectContaining({ displayName })),
+    });
+    // Written between the pages: a unit created last, and one already seen historicized.
+    await f.unit({ name: 'Echo', project_id: PROJECT });
+    await t.sql("update org_unit set valid_to = now() where name = 'Delta'");
+    const second = await list(`cursor=${first.body.nextCursor}&count=3&excludedAttributes=members`);
+    expect(second.body).toEqual({
+      schemas: [LIST],
+      totalResults: 4,
+      itemsPerPage: 2,
+      Resources: ['bravo', 'Echo'].map((displayName): unknown => expect.objectContaining({ displayName })),
+    });
+
+    const sorted = await list('cursor=&count=2&sortBy=displayName&sortOrder=descending');
+    expect(displayNames(sorted)).toEqual(['Echo', 'Charlie']);
+    const next = await list(`cursor=${sorted.body.nextCursor}&count=2&sortBy=displayName&sortOrder=descending`);
+    expect({ names: displayNames(next), nextCursor: next.body.nextCursor }).toEqual({ names: ['bravo', 'alpha'], nextCursor: undefined });
+
+    // A caseExact attribute that most rows lack: the absent sort first (as ''), then the id decides.
+    const seen: string[] = [];
+    let page = await list('cursor=&count=2&sortBy=externalId&excludedAttributes=members');
+    for (;;) {
+      seen.push(...displayNames(page));
+      if (!page.body.nextCursor) break;
+      page = await list(`cursor=${page.body.nextCursor}&count=2&sortBy=externalId&excludedAttributes=members`);
+    }
+    expect(seen.sort()).toEqual(['Charlie', 'Echo', 'alpha', 'bravo']);
+
+    const cursor = first.body.nextCursor as string;
+    for (const [query, scimType] of [
+      [`cursor=${cursor}&count=3`, 'invalidCursor'],
+      [`cursor=${cursor}&count=3&excludedAttributes=members&filter=displayName%20pr`, 'invalidCursor'],
+      ['cursor=nonsense&count=2', 'invalidCursor'],
+      ['cursor=&count=0', 'invalidCount'],
+      ['cursor=&count=x', 'invalidValue'],
+      ['cursor=&startIndex=1', 'invalidValue'],
+      ['sortBy=members', 'invalidValue'],
+      ['sortBy=members.value', 'invalidValue'],
+    ]) {
+      const res = await list(query);
+      expect({ query, status: res.status, scimType: res.body.scimType }).toEqual({ query, status: 400, scimType });
+    }
+  });
+
   it("moves the Group's ETag when its membership changes", async () => {
     const eng = await f.unit({ name: 'Engineering', project_id: PROJECT });
     const before = await t.http().get(`${GROUPS}/${eng}`).set(scim);

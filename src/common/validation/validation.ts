@@ -1,6 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
-import { Transform } from 'class-transformer';
-import { getMetadataStorage } from 'class-validator';
+import { plainToInstance, Transform } from 'class-transformer';
+import { getMetadataStorage, validateSync } from 'class-validator';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import type { FieldError } from '../errors/problem.js';
 
@@ -16,6 +16,19 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }
   return out;
+}
+
+/**
+ * A body validated in a service like the routes' global ValidationPipe validates it (whitelist,
+ * unknown fields refused): for the dialects that write through another dialect's rules (SCIM).
+ */
+export function validatedDto<T extends object>(type: new () => T, input: Record<string, unknown>): T {
+  const dto = plainToInstance(type, input);
+  const errors = flattenValidationErrors(
+    validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: false } }),
+  );
+  if (errors.length > 0) throw new InvalidInputError(errors);
+  return dto;
 }
 
 const SCALAR_TYPES = new Set<unknown>([String, Number, Boolean, Date]);
