@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type NestInterceptor } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { AppConfig } from './config/app-config.js';
@@ -20,10 +20,6 @@ import { OrgPersonModule } from './org-person/org-person.module.js';
 import { ChangesModule } from './changes/changes.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WriteContextInterceptor } from './common/audit/write-context.interceptor.js';
-import { InterceptorChain } from './common/http/interceptor-chain.js';
-import { ExpensiveReadInterceptor } from './common/load/expensive-read.js';
-import { EntityTagInterceptor } from './common/concurrency/conditional.js';
-import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor.js';
 import { SyncModule } from './sync/sync.module.js';
 import { OrgHierarchyModule } from './org-hierarchy/org-hierarchy.module.js';
 import { ScimModule } from './scim/scim.module.js';
@@ -56,15 +52,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        // The global interceptors, outermost first, as one Nest interceptor (InterceptorChain, issue 10):
-        // who writes, for the change log (every writing handler runs inside writeContext); the
-        // expensive-read limits; ETags; Idempotency-Key.
-        WriteContextInterceptor,
-        {
-          provide: APP_INTERCEPTOR,
-          useFactory: (...interceptors: NestInterceptor[]) => new InterceptorChain(interceptors),
-          inject: [WriteContextInterceptor, ExpensiveReadInterceptor, EntityTagInterceptor, IdempotencyInterceptor],
-        },
+        // Who writes, for the change log: every handler runs inside writeContext.
+        { provide: APP_INTERCEPTOR, useClass: WriteContextInterceptor },
         // Planner statistics of the tables point-in-time reads scan (docs/decisions.md, "Point-in-time reads").
         HistoryStatistics,
       ],

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyService } from './idempotency.service.js';
 
-/** Idempotency-Key on every route marked @Idempotent() (contract section 10.4; global, in AppModule's InterceptorChain). */
+/** Idempotency-Key on every route marked @Idempotent() (contract section 10.4). */
 @Module({
-  providers: [IdempotencyRepository, IdempotencyService, IdempotencyInterceptor],
-  exports: [IdempotencyService, IdempotencyInterceptor],
+  providers: [IdempotencyRepository, IdempotencyService, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+  exports: [IdempotencyService],
 })
 export class IdempotencyModule {}
