@@ -258,6 +258,9 @@ const CHANGES_SEED = new Set<RouteKind>(['people.update', 'people.delete', 'org.
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A trailing slash where the last path parameter goes (elsewhere a trailing slash may belong to the parameter). */
+const EMPTY_LAST_PARAMETER = /^(\/v2\/org-[a-z]+\/(view|update|delete|historicize)|\/api\/v2\/(data\/people|tokens|webhooks))\/$/;
+
 /**
  * Whether the path leaves a route parameter empty: `//` or a trailing `/` where an id or email goes
  * (`PUT /v2/org-unit/update/`, `GET /api/v2/data/people//managers`). No route answers it: the 404 of
@@ -265,7 +268,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 function leavesParameterEmpty(path: string): boolean {
   const pathname = path.split('?', 1)[0];
-  return pathname.includes('//') || (pathname.length > 1 && pathname.endsWith('/'));
+  return pathname.includes('//') || EMPTY_LAST_PARAMETER.test(pathname);
 }
 /** Answers given before routing: the request line or headers past the server's limits. */
 const BEFORE_ROUTING = new Set([414, 431]);
