@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'list': {
-      const page = await withOrm((orm, config) => new TokensService(orm.em.fork(), config).list({ page: 1, perPage: 1000 }), {
+      const page = await withOrm((orm, config) => new TokensService(orm.em.fork(), config).list({ 'per-page': 1000 }), {
         migrate: true,
       });
       if (values.json) {

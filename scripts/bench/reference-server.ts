@@ -20,7 +20,9 @@ const MAX_PER_PAGE = 1000;
 const DEFAULT_PER_PAGE = 100;
 
 const PERSON_COLUMNS = `id, email, first_name, last_name, display_name, external_id, organization, business, department,
-  group_name, team, valid_from, valid_to, created_at, updated_at`;
+  group_name, team, manager_id, valid_from, valid_to, created_at, updated_at`;
+/** The manager's email of the person row `alias` (one primary-key lookup, as the service does per answered row). */
+const MANAGER_EMAIL = (alias: string) => `(select m.email from person m where m.id = ${alias}.manager_id) as manager_email`;
 
 const ACTIVE = (alias: string) =>
   `((${alias}.valid_from is null or ${alias}.valid_from <= $1) and (${alias}.valid_to is null or ${alias}.valid_to > $1))`;
@@ -49,6 +51,8 @@ interface PersonRow {
   department: string | null;
   group_name: string | null;
   team: string | null;
+  manager_id: string | null;
+  manager_email: string | null;
   valid_from: Date | null;
   valid_to: Date | null;
   created_at: Date;
@@ -68,6 +72,8 @@ function personJson(p: PersonRow, at: number) {
     department: p.department,
     group: p.group_name,
     team: p.team,
+    managerId: p.manager_id,
+    managerEmail: p.manager_email,
     validFrom: p.valid_from ? p.valid_from.toISOString() : null,
     validTo: p.valid_to ? p.valid_to.toISOString() : null,
     active: (!p.valid_from || p.valid_from.getTime() <= at) && (!p.valid_to || p.valid_to.getTime() > at),
@@ -172,7 +178,7 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     if (email.length > 254 || !EMAIL.test(email)) return problem(reply, 400, 'Invalid email format');
     const { rows } = await pool.query<PersonRow>({
       name: 'ref-person-by-email',
-      text: `select ${PERSON_COLUMNS} from person where lower(email) = $1`,
+      text: `select ${PERSON_COLUMNS}, ${MANAGER_EMAIL('p')} from person p where lower(email) = $1`,
       values: [email.toLowerCase()],
     });
     if (rows.length === 0) return problem(reply, 404, `No person with email ${email}.`);
@@ -189,7 +195,7 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     const where = `where ${ACTIVE('p')}`;
     const { rows } = await pool.query<PersonRow & { total_rows: number }>({
       name: `ref-people-${order}`,
-      text: `select counted.total_rows, page.* from (select count(*)::int as total_rows from person p ${where}) counted
+      text: `select counted.total_rows, page.*, ${MANAGER_EMAIL('page')} from (select count(*)::int as total_rows from person p ${where}) counted
                left join lateral (select ${PERSON_COLUMNS} from person p ${where} order by ${order} limit $2 offset $3) page on true
               order by ${order}`,
       values: [at, paging.perPage, (paging.page - 1) * paging.perPage],
@@ -235,7 +241,8 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
         name: 'ref-person-create',
         text: `insert into person (id, email, first_name, last_name, display_name, external_id, organization, business, department,
                  group_name, team, valid_from, valid_to, created_at, updated_at)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, null, null, $12, $12) returning ${PERSON_COLUMNS}`,
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, null, null, $12, $12)
+               returning ${PERSON_COLUMNS}, null::text as manager_email`,
         values: [randomUUID(), email, firstName, lastName, ...optional, now],
       });
       reply.code(201).header('Location', `/api/v2/data/people/${encodeURIComponent(email)}`);

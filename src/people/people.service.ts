@@ -6,8 +6,7 @@ import { violatedConstraint } from '../database/database-errors.js';
 import type { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
-import { decodeCursor, encodeCursor, listFingerprint } from '../common/pagination/cursor.js';
-import { pageCount } from '../common/pagination/pagination.interceptor.js';
+import { keysetPage, keysetRequest } from '../common/pagination/cursor.js';
 import { validatedDto as validated } from '../common/validation/validation.js';
 import {
   ALIASES,
@@ -51,26 +50,12 @@ export class PeopleService {
   async list(query: PeopleQueryDto): Promise<Page<PersonDto>> {
     const at = query.asOf ?? new Date();
     const sort = parseSort(query.sort, PERSON_SORT_FIELDS);
-    const requested = query.toPageRequest();
     // A cursor is valid only for the list it came from: every parameter but page and cursor.
-    const { cursor: given, page: _page, ...rest } = query;
-    const fingerprint = listFingerprint({ ...rest, history: query.history ?? false, 'per-page': requested.perPage });
-    const cursor = given === undefined ? undefined : decodeCursor(given, fingerprint, query.page);
-    const page = cursor ? { page: cursor.page, perPage: requested.perPage } : requested;
+    const { cursor, page: _page, ...rest } = query;
+    const request = keysetRequest(cursor, query.page, query.toPageRequest(), { ...rest, history: query.history ?? false });
     // Read models: the repository returns response rows (no entity hydration on read paths, issue 10).
-    const { items, total } = await this.people.list(
-      { ...query, history: query.history ?? false, at },
-      sort,
-      page,
-      cursor?.after,
-      query.asOf,
-    );
-    const last = items.at(-1);
-    const nextCursor =
-      last && items.length === page.perPage && page.page < pageCount(total, page.perPage)
-        ? encodeCursor({ page: page.page + 1, after: last.id }, fingerprint)
-        : undefined;
-    return { items, total, page: page.page, perPage: page.perPage, nextCursor };
+    const result = await this.people.list({ ...query, history: query.history ?? false, at }, sort, request.page, request.after, query.asOf);
+    return keysetPage(request, result);
   }
 
   /** The person with this email, now or as recorded at `asOf` (contract section 10.2: 404 when there was none then). */

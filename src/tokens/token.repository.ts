@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Scope } from '../common/auth/scopes.js';
 import type { SiteRole } from '../common/auth/site-roles.js';
 import { rows } from '../database/sql.js';
+import { isoSql } from '../org-chart/tree.sql.js';
+import type { TokenDto } from './dto/token.dto.js';
+import { offsetOf, type PageRequest } from '../common/pagination/page.js';
+import { countedPage, keysetAfter, type CountedPage } from '../common/query/sql-list.js';
 
 /** A token whose revocation this call recorded. */
 export interface RevokedToken {
@@ -24,6 +28,9 @@ export interface TokenRow {
   last_used_at: Date | null;
   project_id: string | null;
 }
+
+/** The tokens list's order: newest first, the id as tiebreaker (the keyset of its cursors). */
+const LIST_ORDER = 'created_at desc, id asc';
 
 /**
  * The token statements that are not unit-of-work reads and writes of one entity. Bound to an
@@ -51,6 +58,33 @@ export class TokenRepository {
         [hash],
       );
     return row;
+  }
+
+  /**
+   * One page of the tokens whose role is in `roles`, newest first, as response rows, and their exact count, in one
+   * statement (countedPage). With `after` (a cursor's row id), the rows after that token in this order
+   * (a keyset: the same cost at any depth); when that token is gone, the offset is used.
+   */
+  async list(roles: readonly SiteRole[], page: PageRequest, after?: string): Promise<CountedPage<TokenDto>> {
+    const visible = sql`t.role = any(${[...roles]}::text[])`;
+    const statement = {
+      withClause: sql``,
+      from: sql`api_token t where ${visible}`,
+      order: LIST_ORDER,
+      id: 'id',
+      // The response rows themselves (TokenDto, the fields of mapToken), built by PostgreSQL.
+      select: sql.raw(`page.id, page.name, page.role, page.scopes, ${isoSql('page.created_at')} as "createdAt",
+        ${isoSql('page.expires_at')} as "expiresAt", ${isoSql('page.last_used_at')} as "lastUsedAt",
+        ${isoSql('page.revoked_at')} as "revokedAt", page.created_by as "createdBy", page.project_id as "projectId"`),
+    };
+    const run = (stmt: RawBuilder<object>) => rows(this.em, stmt);
+    if (after !== undefined) {
+      const keyset = keysetAfter([{ column: 'created_at', direction: 'desc', nullable: false }], 't', 'r', 'id');
+      const pageFrom = sql`(select t.* from api_token t, api_token r where r.id = ${after} and ${sql.raw(keyset)} and ${visible}) t`;
+      const keyed = await countedPage<TokenDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: 0 });
+      if (keyed.items.length > 0 || keyed.total <= offsetOf(page)) return keyed;
+    }
+    return countedPage<TokenDto>(run, statement, { limit: page.perPage, offset: offsetOf(page) });
   }
 
   /** Sets last_used_at to now unless it was written less than `intervalSeconds` ago (by any instance). */

@@ -8,8 +8,15 @@ import { Scope } from '../common/auth/scopes.js';
 import { SiteRole } from '../common/auth/site-roles.js';
 import { ApiProblem } from '../common/errors/api-problem.decorator.js';
 import { ListShape, Paginated } from '../common/pagination/pagination.interceptor.js';
-import { PageQueryDto } from '../common/pagination/page.js';
-import { CreatedTokenDto, CreateTokenDto, RevokeTokenQueryDto, TokenDto, TokenIdPipe, TokenListDto } from './dto/token.dto.js';
+import {
+  CreatedTokenDto,
+  CreateTokenDto,
+  RevokeTokenQueryDto,
+  TokenDto,
+  TokenIdPipe,
+  TokenListDto,
+  TokenListQueryDto,
+} from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
 import { UUID_DOC } from '../common/validation/validation.js';
 
@@ -48,12 +55,12 @@ export class TokensController {
   @ApiOperation({
     summary: 'List API tokens (never their secrets)',
     description:
-      "Newest first, paged with page and per-page. Only tokens up to the caller's role: an Administrator never sees Opsera Administrator tokens.",
+      'Newest first, paged with page and per-page; `Link: rel="next"` carries a keyset cursor. Only tokens up to the caller\'s role: an Administrator never sees Opsera Administrator tokens.',
   })
   @Paginated(ListShape.Envelope, TokenListDto, 'Tokens, newest first.')
   @ApiProblem(400, 'Bad paging parameter.')
-  list(@Query() query: PageQueryDto, @CurrentPrincipal() actor: Principal) {
-    return this.tokens.list(query.toPageRequest(), actor);
+  list(@Query() query: TokenListQueryDto, @CurrentPrincipal() actor: Principal) {
+    return this.tokens.list(query, actor);
   }
 
   @Get(':id')

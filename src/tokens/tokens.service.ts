@@ -7,13 +7,14 @@ import { Scope } from '../common/auth/scopes.js';
 import { ALL_SITE_ROLES, roleAtLeast, SiteRole } from '../common/auth/site-roles.js';
 import { hashToken, generateToken, isWellFormedToken } from '../common/auth/token-format.js';
 import { EntityNotFoundError, ForbiddenError, InvalidInputError } from '../common/errors/domain-errors.js';
-import { offsetOf, type Page, type PageRequest } from '../common/pagination/page.js';
+import { DEFAULT_PER_PAGE, type Page } from '../common/pagination/page.js';
+import { keysetPage, keysetRequest } from '../common/pagination/cursor.js';
 import { parseDate } from '../common/validation/validation.js';
 import { forbiddenCharacterIn, forbiddenCharacterMessage } from '../common/validation/free-text.js';
 import { inTransaction } from '../database/transaction.js';
 import { TokenRepository, type RevokedToken, type TokenRow } from './token.repository.js';
 import { ApiTokenSchema, type ApiToken } from './api-token.entity.js';
-import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto.js';
+import type { CreatedTokenDto, CreateTokenDto, TokenDto, TokenListQueryDto } from './dto/token.dto.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { mapToken } from './token.mapper.js';
 import { TokenCache, TokenCacheService } from './token-cache.js';
@@ -91,19 +92,16 @@ export class TokensService {
   }
 
   /**
-   * Tokens the actor may see (its role and below), newest first. Page, then count, one after the
-   * other: findAndCount would run both at once on two pool connections, and a list holds one
-   * connection at a time (docs/decisions.md, expensive reads).
+   * Tokens the actor may see (its role and below), newest first: page and exact count in one
+   * statement (a list holds one connection at a time, docs/decisions.md, expensive reads). With a
+   * cursor (the `rel="next"` of a page before), the rows after its token (a keyset, issue 10); the
+   * cursor is valid only for the same per-page and the same visible roles.
    */
-  async list(page: PageRequest, actor?: Principal): Promise<Page<TokenDto>> {
-    const visible = { role: { $in: visibleRoles(actor) } };
-    const rows = await this.em.find(ApiTokenSchema, visible, {
-      orderBy: { createdAt: 'desc', id: 'asc' },
-      limit: page.perPage,
-      offset: offsetOf(page),
-    });
-    const total = await this.em.count(ApiTokenSchema, visible);
-    return { items: rows.map(mapToken), total, page: page.page, perPage: page.perPage };
+  async list(query: Pick<TokenListQueryDto, 'page' | 'per-page' | 'cursor'>, actor?: Principal): Promise<Page<TokenDto>> {
+    const roles = visibleRoles(actor);
+    const requested = { page: query.page ?? 1, perPage: query['per-page'] ?? DEFAULT_PER_PAGE };
+    const request = keysetRequest(query.cursor, query.page, requested, { roles });
+    return keysetPage(request, await this.tokens.list(roles, request.page, request.after));
   }
 
   async get(id: string, actor?: Principal): Promise<TokenDto> {

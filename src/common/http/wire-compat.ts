@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 
 /**
  * What real clients put on the wire and read from it (contract section 4.1, issue 7), handled at the
@@ -51,6 +52,13 @@ export function isBodiless(headers: IncomingHttpHeaders): boolean {
   return length === undefined || length === '0';
 }
 
+/** Whether a matched route parameter is empty (the wildcard `*` may be, as Nest allows). */
+export function hasEmptyParam(params: unknown): boolean {
+  if (params === null || typeof params !== 'object') return false;
+  for (const [name, value] of Object.entries(params)) if (value === '' && name !== '*') return true;
+  return false;
+}
+
 /** How much of a refused request body is still read (and discarded) after its answer, and for how long. */
 export interface DrainBounds {
   maxBytes: number;
@@ -75,6 +83,15 @@ export function installWireCompat(fastify: FastifyInstance, bounds: DrainBounds 
       delete request.raw.headers['content-type'];
     }
     done();
+  });
+
+  // A route parameter left empty (`POST /v2/org-unit/historicize/`: find-my-way matches `:id` with "")
+  // is an unknown route, as Nest's route handler would answer it, but decided before the body is parsed:
+  // the same 404 whatever the Content-Type, never a 415 or 400 about a body no route will read. In the
+  // first preParsing hook: after every onRequest hook (request id, security headers), like any 404.
+  fastify.addHook('preParsing', (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (e: null, p: Readable) => void) => {
+    if (hasEmptyParam(request.params)) reply.callNotFound();
+    else done(null, payload);
   });
 
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (e: null, p: unknown) => void) => {

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { InvalidInputError } from '../errors/domain-errors.js';
+import { FreeText } from '../validation/free-text.js';
+import type { Page, PageRequest } from './page.js';
+import { pageCount } from './pagination.interceptor.js';
 
 /** What a keyset cursor of a GET list carries: the page it leads to and the id of the row before it. */
 export interface PageCursor {
@@ -51,4 +57,56 @@ export function decodeCursor(value: string, fingerprint: string, page: number | 
   if (page !== undefined && page !== cursor.page)
     throw InvalidInputError.field('page', `must be ${cursor.page} with this cursor, or left out`);
   return cursor;
+}
+
+/** The `cursor` query parameter of a GET list that offers keyset cursors (people, tokens). */
+export function CursorField(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      maxLength: 200,
+      description:
+        'Keyset cursor of the next page, as the `rel="next"` Link gives it (with its `page`): that page at the cost of the first, ' +
+        'with the same X-Pagination-* headers as `page=N`. Valid only with the same filters, sort and per-page.',
+    }),
+    IsOptional(),
+    IsString(),
+    FreeText(),
+    MaxLength(200),
+  );
+}
+
+/** The page a keyset list reads: by number, or (with a cursor) the rows after the row `after`. */
+export interface KeysetRequest {
+  readonly page: PageRequest;
+  /** The id of the last row of the page before (a cursor was given). */
+  readonly after?: string;
+  readonly fingerprint: string;
+}
+
+/**
+ * The page a GET list request asks for: `page`/`per-page`, or the cursor's page number and reference
+ * row. `parameters` are every other parameter of the list (filters, sort, and whatever decides which
+ * rows the caller sees): a cursor is valid only for the list it came from.
+ */
+export function keysetRequest(
+  given: string | undefined,
+  page: number | undefined,
+  requested: PageRequest,
+  parameters: Record<string, unknown>,
+): KeysetRequest {
+  const fingerprint = listFingerprint({ ...parameters, 'per-page': requested.perPage });
+  if (given === undefined) return { page: requested, fingerprint };
+  const cursor = decodeCursor(given, fingerprint, page);
+  return { page: { page: cursor.page, perPage: requested.perPage }, after: cursor.after, fingerprint };
+}
+
+/** The {@link Page} of a keyset list: `nextCursor` (for `rel="next"`) when a full page has pages after it. */
+export function keysetPage<T extends { id: string }>(request: KeysetRequest, result: { items: T[]; total: number }): Page<T> {
+  const { page, perPage } = request.page;
+  const last = result.items.at(-1);
+  const nextCursor =
+    last && result.items.length === perPage && page < pageCount(result.total, perPage)
+      ? encodeCursor({ page: page + 1, after: last.id }, request.fingerprint)
+      : undefined;
+  return { items: result.items, total: result.total, page, perPage, nextCursor };
 }

@@ -3,6 +3,7 @@ import { IsBoolean, IsDate, IsEmail, isEmail, IsOptional, IsString, Matches, Max
 import { InvalidInputError } from '../../common/errors/domain-errors.js';
 import { edgePipe } from '../../common/validation/edge-pipe.js';
 import { MAX_PER_PAGE, PageQueryDto } from '../../common/pagination/page.js';
+import { CursorField } from '../../common/pagination/cursor.js';
 import { FreeText } from '../../common/validation/free-text.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ToBoolean, ToDate } from '../../common/validation/validation.js';
 import { AsOfField } from '../../common/validation/as-of.js';
@@ -160,17 +161,7 @@ export class PeopleQueryDto extends PeoplePageQueryDto {
   @Filter('Compilers', 'Exact team.') team?: string;
   @Filter('love', 'Case-insensitive substring of first, last or display name or email.') q?: string;
 
-  @ApiPropertyOptional({
-    maxLength: 200,
-    description:
-      'Keyset cursor of the next page, as the `rel="next"` Link gives it (with its `page`): that page at the cost of the first, ' +
-      'with the same X-Pagination-* headers as `page=N`. Valid only with the same filters, sort and per-page.',
-  })
-  @IsOptional()
-  @IsString()
-  @FreeText()
-  @MaxLength(200)
-  cursor?: string;
+  @CursorField() cursor?: string;
 
   @AsOfField() asOf?: Date;
 }

@@ -5,6 +5,8 @@ import { ALL_SITE_ROLES, SiteRole } from '../../common/auth/site-roles.js';
 import { FreeText } from '../../common/validation/free-text.js';
 import { InvalidInputError } from '../../common/errors/domain-errors.js';
 import { edgePipe } from '../../common/validation/edge-pipe.js';
+import { CursorField } from '../../common/pagination/cursor.js';
+import { PageQueryDto } from '../../common/pagination/page.js';
 import { UuidField } from '../../org-chart/org-api.dto.js';
 import { DATE_INPUT_DOC, DATE_TIME_INPUT_FORMS, ISO_DATE_TIME, normalizeUuid, ToBoolean } from '../../common/validation/validation.js';
 
@@ -122,6 +124,11 @@ export class CreatedTokenDto extends TokenDto {
     description: 'The secret. Shown only in this response; only its hash is stored.',
   })
   token!: string;
+}
+
+/** Query of GET /api/v2/tokens: page and per-page, or the keyset cursor of `rel="next"`. */
+export class TokenListQueryDto extends PageQueryDto {
+  @CursorField() cursor?: string;
 }
 
 export class TokenListDto {

@@ -1025,11 +1025,10 @@ const RESOURCES: OrgResource[] = ['org-unit', 'org-role', 'org-person'];
  * Authorization, X-Request-Id, Content-Type and Accept header.
  */
 export function headerCases(victimIds: readonly string[]): fc.Arbitrary<FuzzCase> {
-  // The reporting-line reads (fuzzed in fuzz-people) are left out: adding them shifts this seeded stream onto an
-  // unrelated known answer (415 before 404 for an empty id, `PUT /v2/org-unit/update/`), reported to be fixed apart.
-  const { reports: _reports, managers: _managers, ...people } = peopleCases();
+  // The reporting-line reads are in too: they shift this seeded stream onto an empty id under a text
+  // Content-Type (`PUT /v2/org-unit/update/`), which must be the 404 of an unknown route, not a 415.
   const routes = fc.oneof(
-    ...Object.values(people),
+    ...Object.values(peopleCases()),
     ...RESOURCES.flatMap((r) => Object.values(orgCases(r))),
     ...Object.values(tokenCases(victimIds)),
   );

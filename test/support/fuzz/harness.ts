@@ -257,6 +257,21 @@ const SUCCESS: Record<RouteKind, number> = {
 const CHANGES_SEED = new Set<RouteKind>(['people.update', 'people.delete', 'org.update', 'org.delete', 'org.historicize', 'tokens.revoke']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A trailing slash where the last path parameter goes (elsewhere a trailing slash may belong to the parameter). */
+const EMPTY_LAST_PARAMETER = /^(\/v2\/org-[a-z]+\/(view|update|delete|historicize)|\/api\/v2\/(data\/people|tokens|webhooks))\/$/;
+
+/**
+ * Whether the path leaves a route parameter empty: `//` or a trailing `/` where an id or email goes
+ * (`PUT /v2/org-unit/update/`, `GET /api/v2/data/people//managers`). No route answers it: the 404 of
+ * an unknown route, whatever the Content-Type, body or credential (not a 415 about the body).
+ */
+function leavesParameterEmpty(path: string): boolean {
+  const pathname = path.split('?', 1)[0];
+  return pathname.includes('//') || EMPTY_LAST_PARAMETER.test(pathname);
+}
+/** Answers given before routing: the request line or headers past the server's limits. */
+const BEFORE_ROUTING = new Set([414, 431]);
 /** The media types superagent treats as JSON (and would serialize a Buffer for). */
 const SUPERAGENT_JSON = /[/+]json($|[^-\w])/i;
 
@@ -440,6 +455,8 @@ export class Fuzzer {
 
     // 1. Never a 5xx for input a client sent.
     if (status >= 500) out.push(`server error ${status}`);
+    if (leavesParameterEmpty(c.path) && status !== 404 && !BEFORE_ROUTING.has(status))
+      out.push(`${status} for a path with an empty parameter; an unknown route is 404`);
 
     // X-Request-Id on every answer; a well-formed one from the client comes back unchanged.
     const rid = res.headers['x-request-id'] as string | undefined;
