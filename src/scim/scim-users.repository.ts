@@ -20,6 +20,7 @@ export interface PersonRow {
   department: string | null;
   group: string | null;
   team: string | null;
+  managerId: string | null;
   validFrom: string | null;
   validTo: string | null;
   active: boolean;
@@ -54,6 +55,9 @@ export const USER_ATTRIBUTES: AttributeTable = {
   division: text('business'),
   [`${enterprise}:department`]: text('department'),
   department: text('department'),
+  // The manager's id (contract section 13.4); eq is a probe of person_manager_idx.
+  [`${enterprise}:manager.value`]: { sql: 'manager_id', type: 'uuid', caseExact: true },
+  'manager.value': { sql: 'manager_id', type: 'uuid', caseExact: true },
   [`${organigram}:group`]: text('group_name'),
   group: text('group_name'),
   [`${organigram}:team`]: text('team'),

@@ -47,7 +47,13 @@ const SCIM_NAMES: Record<PersonField, string> = {
   team: `${URN.organigramUser}:team`,
 };
 
+/** The attribute a refused manager is named by (contract section 13.2: 400 invalidValue). */
+const MANAGER = `${URN.enterpriseUser}:manager`;
+
 const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);
+
+/** The manager a write names, for PeopleService (undefined: left as it is). */
+const managerOf = (write: UserWrite) => (write.manager === undefined ? undefined : { ref: write.manager, field: MANAGER });
 
 /** An integer parameter (absent: undefined), else 400 invalidValue naming it. */
 function integer(value: unknown, name: string): number | undefined {
@@ -139,7 +145,7 @@ export class ScimUsersService {
     const input: Record<string, unknown> = { ...write.fields };
     // A POST with active false creates the person already historicized (contract section 13.2).
     if (write.active === false) input.validTo = new Date().toISOString();
-    const person = await this.people.createChecked(input).catch((e: unknown) => Promise.reject(asScim(e)));
+    const person = await this.people.createChecked(input, managerOf(write)).catch((e: unknown) => Promise.reject(asScim(e)));
     return tagged(person, tagOf(person)!, base, projection);
   }
 
@@ -161,7 +167,7 @@ export class ScimUsersService {
   private async write(rawId: string, write: UserWrite, base: string, projection: Projection, preconditions?: Preconditions) {
     const id = pathId(rawId);
     const person = await this.people
-      .updateChecked(id, { ...write.fields }, write.active, preconditions)
+      .updateChecked(id, { ...write.fields }, write.active, preconditions, managerOf(write))
       .catch((e: unknown) => Promise.reject(asScim(e)));
     return tagged(person, tagOf(person)!, base, projection);
   }
@@ -208,7 +214,8 @@ function cursorSort(query: ScimListQuery): CursorSort {
   if (spec?.type === 'string') [key, cast] = [`coalesce(${spec.caseExact ? spec.sql : `lower(${spec.sql})`}, '')`, 'text'];
   else if (spec?.type === 'dateTime') [key, cast] = [`extract(epoch from ${spec.sql})`, 'numeric'];
   else if (spec?.type === 'boolean') [key, cast] = [`(${spec.sql})::int`, 'int'];
-  else if (spec?.type === 'uuid') [key, cast] = ['id', 'uuid'];
+  else if (spec?.type === 'uuid' && spec.sql === 'id') [key, cast] = ['id', 'uuid'];
+  else if (spec?.type === 'uuid') [key, cast] = [`coalesce(${spec.sql}::text, '')`, 'text'];
   return { key, cast, direction, order: `${key} ${direction}, id asc` };
 }
 

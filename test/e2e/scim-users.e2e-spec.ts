@@ -1,4 +1,5 @@
 import { SiteRole } from '../../src/common/auth/site-roles.js';
+import { scimError } from '../support/scim-error.js';
 import { bearer, createTestApp, ISO, UUID, type TestApp } from '../support/test-app.js';
 import { orgFactories, truncateOrgTables, type OrgFactories } from '../support/org-factories.js';
 import { encodeScimCursor, listDigest } from '../../src/scim/scim-cursor.js';
@@ -12,16 +13,6 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
 const LOCATION = expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users\/[0-9a-f-]{36}$/);
 const ETAG = expect.stringMatching(/^"[A-Za-z0-9_-]{22}"$/);
-
-function scimError(status: number, scimType?: string, detail: unknown = expect.any(String)) {
-  return {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
-    status: String(status),
-    ...(scimType ? { scimType } : {}),
-    detail,
-    requestId: expect.any(String),
-  };
-}
 
 /** The whole User of a person with these fields (active, no extensions unless given). */
 function userBody(o: { userName: string; givenName: string; familyName: string } & Record<string, unknown>) {
@@ -200,7 +191,7 @@ describe('SCIM 2.0 Users (contract sections 13.2, 13.4, 13.5, 13.6)', () => {
       expect((await list('filter=' + encodeURIComponent('externalId eq "ENTRA-9"'))).body.totalResults).toBe(0);
     });
 
-    it('refuses a bad active, a bad op, a missing PatchOp urn, an unknown path and the manager, applying nothing', async () => {
+    it('refuses a bad active, a bad op, a missing PatchOp urn, an unknown path and self-management, applying nothing', async () => {
       const id = (await post(ada)).body.id as string;
       const cases: [unknown, string][] = [
         [
