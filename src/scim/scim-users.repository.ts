@@ -74,7 +74,7 @@ export class ScimUsersRepository {
   /**
    * One page and the exact total; `where` and `order` come from the allow-list above. With `after` (a
    * cursor's keyset condition), the page is read from the rows after it; `key` (the cursor's sort key
-   * expression) is answered as `sort_key`.
+   * expression as the cursor carries it, text) is answered as `sort_key`.
    */
   async list(
     where: Sql[],
