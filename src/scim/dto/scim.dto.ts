@@ -107,17 +107,16 @@ export class ScimEmailDto {
   @ApiPropertyOptional() primary?: boolean;
 }
 
-/** The manager (contract sections 11 and 13.2): always answered in this complex form. */
-export class ScimManagerDto {
-  @ApiPropertyOptional({ format: 'uuid', maxLength: 36, description: "The manager's person id." }) value?: string;
-  @ApiPropertyOptional({ maxLength: 2048, description: "The manager's User URL (absolute)." }) $ref?: string;
-}
-
 export class ScimEnterpriseUserDto {
   @ApiPropertyOptional({ maxLength: 200, example: 'Example Corp' }) organization?: string;
   @ApiPropertyOptional({ maxLength: 200, example: 'Engineering' }) division?: string;
   @ApiPropertyOptional({ maxLength: 200, example: 'Platform' }) department?: string;
-  @ApiPropertyOptional({ type: ScimManagerDto }) manager?: ScimManagerDto;
+  // A member named `$ref` cannot be an OpenAPI property (it reads as a reference): described, as Group members are.
+  @ApiPropertyOptional({
+    type: Object,
+    description: "The person's manager (contract sections 11, 13.2): {value (the manager's person id), $ref (its User URL)}.",
+  })
+  manager?: object;
 }
 
 export class ScimOrganigramUserDto {
