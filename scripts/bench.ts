@@ -18,6 +18,7 @@ import { answerOf, preflight, runLoad, type Answer, type LoadTarget } from './be
 import { CREATED_EMAIL_DOMAIN, OPERATIONS, TIMED_OPERATIONS } from './bench/operations.js';
 import { org } from './bench/org.dataset.js';
 import { people, reporting, setPeople } from './bench/people.dataset.js';
+import { scim } from './bench/scim.dataset.js';
 import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
 import { formatReport, writeReport, type AsOfRatio, type BenchReport, type DatasetReport } from './bench/report.js';
 import { runTimed } from './bench/timed.js';
@@ -35,7 +36,7 @@ import {
 } from './bench/types.js';
 
 /** Every dataset, in dependency order (a dataset after those it references). */
-const DATASETS: readonly Dataset<unknown>[] = [people, reporting, org];
+const DATASETS: readonly Dataset<unknown>[] = [people, reporting, org, scim];
 
 /** Name of the token the harness creates; leftovers of interrupted runs are deleted at the next start. */
 const BENCH_TOKEN_NAME = 'bench harness';

@@ -1,5 +1,6 @@
 import { ASSIGNMENTS_PER_UNIT, org, ORG_ASSIGNMENTS, ORG_UNITS, rebuildDeleteBranch } from './org.dataset.js';
 import { people, reporting, TOP_MANAGER_EMAIL } from './people.dataset.js';
+import { scim, SCIM_CURSOR_COUNT } from './scim.dataset.js';
 import type { Operation, RequestVariant, TimedOperation } from './types.js';
 
 /** A uniformly random element (the lists are never empty: fixtures() refuses an empty table). */
@@ -54,6 +55,24 @@ export const OPERATIONS: readonly Operation[] = [
     vary: (fixtures) => {
       const { emails } = fixtures.get(people);
       return () => ({ path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${pick(emails)}"`)}&startIndex=1&count=100` });
+    },
+  },
+  {
+    // Issue 14 point 3: a 100,000-user directory pages through with cursors (RFC 9865) at constant cost
+    // per page: the first page and one after 90,000 rows (the report sets their figures side by side).
+    name: 'SCIM users cursor, first page',
+    method: 'GET',
+    path: `/scim/v2/Users?cursor=&count=${SCIM_CURSOR_COUNT}`,
+    datasets: [people],
+  },
+  {
+    name: 'SCIM users cursor, after 90,000',
+    method: 'GET',
+    path: `/scim/v2/Users?cursor={after 90,000}&count=${SCIM_CURSOR_COUNT}`,
+    datasets: [people, scim],
+    vary: (fixtures) => {
+      const path = `/scim/v2/Users?cursor=${fixtures.get(scim).deepCursor}&count=${SCIM_CURSOR_COUNT}`;
+      return () => ({ path });
     },
   },
   {

@@ -7,7 +7,7 @@ import type { DeleteQueryDto } from '../common/http/delete-query.dto.js';
 import type { Page } from '../common/pagination/page.js';
 import { parseSort } from '../common/pagination/sort.js';
 import { keysetPage, keysetRequest } from '../common/pagination/cursor.js';
-import { validatedDto as validated } from '../common/validation/validation.js';
+import { normalizeUuid, validatedDto as validated } from '../common/validation/validation.js';
 import {
   ALIASES,
   CreatePersonDto,
@@ -37,6 +37,15 @@ type Editable = Omit<UpdatePersonDto, keyof typeof ALIASES | 'managerEmail'>;
 interface Manager {
   id: string;
   email: string;
+}
+
+/**
+ * A manager named by another front end (SCIM, contract section 13.2): a person id or email (null
+ * clears), and the name of the attribute its errors name.
+ */
+export interface ManagerRef {
+  ref: string | null;
+  field: string;
 }
 
 @Injectable()
@@ -122,10 +131,15 @@ export class PeopleService {
    * check before it would, and settles races; no unit-of-work flush (BEGIN, INSERT, COMMIT) for a
    * single new row.
    */
-  async create(dto: CreatePersonDto): Promise<Tagged<PersonDto>> {
+  async create(dto: CreatePersonDto, managerRef?: ManagerRef): Promise<Tagged<PersonDto>> {
     const fields = resolveAliases(dto);
     assertValidity(fields.validFrom, fields.validTo);
-    const manager = dto.managerEmail === undefined || dto.managerEmail === null ? null : await this.managerByEmail(dto.managerEmail);
+    // A new person is nobody's manager yet: no loop to check, no reporting-lines lock to take.
+    const manager = managerRef
+      ? await this.managerByRef(managerRef)
+      : dto.managerEmail === undefined || dto.managerEmail === null
+        ? null
+        : await this.managerByEmail(dto.managerEmail);
     const now = new Date();
     const person: Omit<Person, 'version'> = {
       id: randomUUID(),
@@ -146,7 +160,7 @@ export class PeopleService {
       updatedAt: now,
     };
     let version = '';
-    await this.flushGuarding(dto.email, 'managerEmail', async () => {
+    await this.flushGuarding(dto.email, managerRef?.field ?? 'managerEmail', async () => {
       // The version is set by the database and read back by the insert (RETURNING).
       version = await this.people.insert(person);
     });
@@ -166,7 +180,7 @@ export class PeopleService {
     });
   }
 
-  private async applyUpdate(person: Person, dto: UpdatePersonDto): Promise<Tagged<PersonDto>> {
+  private async applyUpdate(person: Person, dto: UpdatePersonDto, managerRef?: ManagerRef): Promise<Tagged<PersonDto>> {
     const { managerEmail, ...rest } = dto;
     const fields = resolveAliases(rest);
     for (const required of ['email', 'firstName', 'lastName'] as const) {
@@ -185,8 +199,13 @@ export class PeopleService {
       if (manager) await this.assertNoLoop(person.id, manager.id, 'managerEmail');
       changes.managerId = manager?.id ?? null;
     }
+    if (managerRef !== undefined) {
+      const manager = await this.managerByRef(managerRef);
+      if (manager) await this.assertNoLoop(person.id, manager.id, managerRef.field);
+      changes.managerId = manager?.id ?? null;
+    }
     this.em.assign(person, { ...changes, updatedAt: new Date() });
-    await this.flushGuarding(fields.email ?? person.email, 'managerEmail', () => this.em.flush());
+    await this.flushGuarding(fields.email ?? person.email, managerRef?.field ?? 'managerEmail', () => this.em.flush());
     // Body and tag read back in the write's transaction: the version the trigger moved, the manager's email.
     const row = await this.people.viewByEmail(person.email, new Date());
     if (!row) throw new EntityNotFoundError(`No person with email ${person.email}.`);
@@ -234,31 +253,37 @@ export class PeopleService {
 
   // The SCIM dialect (contract section 13, src/scim): the same rules, with ids instead of emails.
 
-  /** POST's validation (the Opsera field names in the errors) and create. */
-  async createChecked(input: Record<string, unknown>): Promise<Tagged<PersonDto>> {
-    return this.create(validated(CreatePersonDto, input));
+  /** POST's validation (the Opsera field names in the errors) and create, with the manager when one is named. */
+  async createChecked(input: Record<string, unknown>, manager?: ManagerRef): Promise<Tagged<PersonDto>> {
+    return this.create(validated(CreatePersonDto, input), manager);
   }
 
   /**
    * PUT's validation and partial update of the person with this id, and its activation in the same
    * write: `active` false historicizes an active person (validTo now), true clears the validTo of an
-   * inactive one; a person already in that state is left as is (contract section 13.2).
+   * inactive one; a person already in that state is left as is (contract section 13.2). With `manager`,
+   * the manager is set or cleared in the same write, under the same locks, in the same order, as
+   * every other change of a reporting line (`update`, `setManager`, the forced delete).
    */
   async updateChecked(
     id: string,
     input: Record<string, unknown>,
     active: boolean | undefined,
     preconditions?: Preconditions,
+    manager?: ManagerRef,
   ): Promise<Tagged<PersonDto>> {
     const dto = validated(UpdatePersonDto, input);
     return inTransaction(this.em, async () => {
+      // The reporting-lines lock before the row lock: the other order deadlocks against a concurrent
+      // manager change (the loop check of two opposite changes must see one of them committed).
+      if (manager !== undefined) await this.people.lockReportingLines();
       const person = await lockForWrite(this.em, PersonSchema, id, preconditions, 'person');
       if (!person) throw new EntityNotFoundError(`No person with id ${id}.`);
       const now = new Date();
       const isActive = isActiveAt(person.validFrom, person.validTo, now);
       if (active === false && isActive) applyHistoricize(person);
       if (active === true && !isActive && person.validTo) dto.validTo = null;
-      return this.applyUpdate(person, dto);
+      return this.applyUpdate(person, dto, manager);
     });
   }
 
@@ -286,6 +311,18 @@ export class PeopleService {
   private async managerByEmail(email: string): Promise<Manager> {
     const manager = await this.people.findByEmail(email);
     if (!manager) throw InvalidInputError.field('managerEmail', `no person with email ${email}`);
+    return { id: manager.id, email: manager.email };
+  }
+
+  /**
+   * The manager a SCIM write names: a person id (dashed or 32 hex), else a person's email (Okta may
+   * send the manager's userName); null for none; an unknown one is a 400 on `field`.
+   */
+  private async managerByRef({ ref, field }: ManagerRef): Promise<Manager | null> {
+    if (ref === null) return null;
+    const id = normalizeUuid(ref);
+    const manager = id ? await this.em.findOne(PersonSchema, { id }) : ref.length <= 254 ? await this.people.findByEmail(ref) : null;
+    if (!manager) throw InvalidInputError.field(field, `no person with this id or userName: ${ref.slice(0, 100)}`);
     return { id: manager.id, email: manager.email };
   }
 

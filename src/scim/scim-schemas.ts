@@ -94,6 +94,13 @@ export const SCHEMAS: readonly ScimSchema[] = [
       attr('organization', 'Organization.'),
       attr('division', 'Division (the Opsera business field).'),
       attr('department', 'Department.'),
+      attr('manager', "The person's manager (contract section 11); written as an id, a bare string or a userName, answered as an id.", {
+        type: 'complex',
+        subAttributes: [
+          attr('value', "The manager's person id.", { caseExact: true }),
+          attr('$ref', "The manager's URI.", { type: 'reference', referenceTypes: ['User'], mutability: 'readOnly' }),
+        ],
+      }),
     ],
   },
   {

@@ -37,9 +37,30 @@ describe('SCIM User input (contract sections 13.2, 13.5)', () => {
         displayName: null,
         externalId: null,
       },
+      // The enterprise extension is present: its omitted manager is cleared too.
+      manager: null,
     });
     expect(userFromBody(body, false).fields).toEqual({ email: 'a@example.com', firstName: 'A', lastName: 'B', department: 'D' });
     expect(() => userFromBody({ userName: 'a@example.com' }, true)).toThrow('name.givenName: is required');
+  });
+
+  it('reads the manager in every form: bare string, {value}, manager.value, URN key; "", null and {value: ""} clear it', () => {
+    const id = '2819c223-7f76-453a-919d-413861904646';
+    const manager = `${URN.enterpriseUser}:manager`;
+    const patch = (...Operations: unknown[]) => userFromPatch({ schemas: [URN.patchOp], Operations }).manager;
+    expect(patch({ op: 'Replace', path: manager, value: id })).toBe(id);
+    expect(patch({ op: 'replace', path: `${manager}.value`, value: ` ${id} ` })).toBe(id);
+    expect(patch({ op: 'add', value: { [manager]: { value: id, displayName: 'Boss', $ref: 'x' } } })).toBe(id);
+    expect(patch({ op: 'replace', value: { [URN.enterpriseUser]: { manager: 'boss@example.com' } } })).toBe('boss@example.com');
+    for (const cleared of ['', null, { value: '' }, { value: null }])
+      expect(patch({ op: 'replace', path: manager, value: cleared })).toBeNull();
+    expect(patch({ op: 'remove', path: manager })).toBeNull();
+    expect(patch({ op: 'replace', value: { [URN.enterpriseUser]: null } })).toBeNull();
+    expect(patch({ op: 'replace', path: 'displayName', value: 'X' })).toBeUndefined();
+    expect(() => patch({ op: 'replace', path: manager, value: 42 })).toThrow(`${manager}: must be a person id or userName`);
+    expect(() => patch({ op: 'replace', path: manager, value: { id } })).toThrow(`${manager}.id: is not an attribute of manager`);
+    // An Okta PUT without the extension leaves the manager as it is.
+    expect(userFromBody({ userName: 'a@example.com', name: { givenName: 'A', familyName: 'B' } }, true).manager).toBeUndefined();
   });
 
   it('answers any other body with a SCIM 400, never another error (fuzz)', () => {

@@ -11,10 +11,11 @@ export type PersonField =
 
 type Target = { kind: 'field'; field: PersonField; required: boolean } | { kind: 'active' } | { kind: 'ignored' } | { kind: 'manager' };
 
-/** What a write asks: person fields (null clears) and the activation. */
+/** What a write asks: person fields (null clears), the activation, and the manager (an id or a userName; null clears). */
 export interface UserWrite {
   fields: Partial<Record<PersonField, string | null>>;
   active?: boolean;
+  manager?: string | null;
 }
 
 const ENTERPRISE = URN.enterpriseUser.toLowerCase();
@@ -37,6 +38,9 @@ const TARGETS: Record<string, Target> = {
   [`${ENTERPRISE}:department`]: field('department'),
   [`${ENTERPRISE}:manager`]: { kind: 'manager' },
   [`${ENTERPRISE}:manager.value`]: { kind: 'manager' },
+  // Answered from the manager's id: a client's value is accepted and ignored (Okta echoes it back).
+  [`${ENTERPRISE}:manager.$ref`]: IGNORED,
+  [`${ENTERPRISE}:manager.displayname`]: IGNORED,
   [`${ORGANIGRAM}:group`]: field('group'),
   [`${ORGANIGRAM}:team`]: field('team'),
 };
@@ -101,6 +105,22 @@ function activeOf(value: unknown): boolean {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * The manager as sent (contract section 13.2): `{"value": id}` (Okta; `$ref` and `displayName` beside it
+ * are ignored), a bare string (Entra), an id or a userName; `""`, null or `{"value": ""}` clear it.
+ */
+function managerOf(value: unknown, path: string): string | null {
+  let given = value;
+  if (isObject(value)) {
+    const unknown = Object.keys(value).find((k) => !['value', '$ref', 'displayname'].includes(k.toLowerCase()));
+    if (unknown !== undefined) throw invalidValue(`${path}.${unknown.slice(0, 100)}: is not an attribute of manager`);
+    given = Object.entries(value).find(([k]) => k.toLowerCase() === 'value')?.[1] ?? null;
+  }
+  if (given === null) return null;
+  if (typeof given !== 'string') throw invalidValue(`${path}: must be a person id or userName, or an object with one as value`);
+  return given.trim() === '' ? null : given.trim();
+}
+
 /** Writes `value` to the attribute at `key` (canonical) into `write`; `path` names it in errors. */
 function assign(write: UserWrite, key: string, value: unknown, path: string): void {
   // A complex value: its members, one by one (name, an extension object).
@@ -108,6 +128,7 @@ function assign(write: UserWrite, key: string, value: unknown, path: string): vo
     if (value === null) {
       if (key === 'name') throw invalidValue('name: is required');
       for (const f of EXTENSION_FIELDS[key]) write.fields[f] = null;
+      if (key === ENTERPRISE) write.manager = null;
       return;
     }
     if (!isObject(value)) throw invalidValue(`${path}: must be an object`);
@@ -123,7 +144,8 @@ function assign(write: UserWrite, key: string, value: unknown, path: string): vo
     case 'ignored':
       return;
     case 'manager':
-      throw invalidValue('manager: is not supported yet');
+      write.manager = managerOf(value, path);
+      return;
     case 'active':
       write.active = activeOf(value);
       return;
@@ -166,6 +188,8 @@ export function userFromBody(body: unknown, replace: boolean): UserWrite {
     keys.add(key);
     if (replace && (key === ENTERPRISE || key === ORGANIGRAM) && isObject(value)) {
       for (const f of EXTENSION_FIELDS[key]) write.fields[f] = null;
+      // The manager is an attribute of the enterprise extension: omitted from a present extension, it is cleared.
+      if (key === ENTERPRISE) write.manager = null;
     }
     assign(write, key, value, name);
   }

@@ -16,6 +16,7 @@ export interface PersonFields {
   department: string | null;
   group: string | null;
   team: string | null;
+  managerId: string | null;
   active: boolean;
   createdAt: string;
   updatedAt: string;
@@ -29,7 +30,9 @@ function present(fields: Record<string, string | null | undefined>): Record<stri
 
 /** Person -> SCIM User at `base` (the absolute /scim/v2 URL), with its entity tag as meta.version. */
 export function mapUser(person: PersonFields, base: string, version: string): ScimUser {
-  const enterprise = present({ organization: person.organization, division: person.business, department: person.department });
+  const manager = person.managerId === null ? undefined : { value: person.managerId, $ref: `${base}/Users/${person.managerId}` };
+  const attributes = present({ organization: person.organization, division: person.business, department: person.department });
+  const enterprise = attributes || manager ? { ...attributes, ...(manager ? { manager } : {}) } : undefined;
   const organigram = present({ group: person.group, team: person.team });
   const user: ScimUser = {
     schemas: [URN.user, ...(enterprise ? [URN.enterpriseUser] : []), ...(organigram ? [URN.organigramUser] : [])],

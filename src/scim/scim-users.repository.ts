@@ -20,6 +20,7 @@ export interface PersonRow {
   department: string | null;
   group: string | null;
   team: string | null;
+  managerId: string | null;
   validFrom: string | null;
   validTo: string | null;
   active: boolean;
@@ -54,6 +55,9 @@ export const USER_ATTRIBUTES: AttributeTable = {
   division: text('business'),
   [`${enterprise}:department`]: text('department'),
   department: text('department'),
+  // The manager's id (contract section 13.4); eq is a probe of person_manager_idx.
+  [`${enterprise}:manager.value`]: { sql: 'manager_id', type: 'uuid', caseExact: true },
+  'manager.value': { sql: 'manager_id', type: 'uuid', caseExact: true },
   [`${organigram}:group`]: text('group_name'),
   group: text('group_name'),
   [`${organigram}:team`]: text('team'),
@@ -70,7 +74,7 @@ export class ScimUsersRepository {
   /**
    * One page and the exact total; `where` and `order` come from the allow-list above. With `after` (a
    * cursor's keyset condition), the page is read from the rows after it; `key` (the cursor's sort key
-   * expression) is answered as `sort_key`.
+   * expression as the cursor carries it, text) is answered as `sort_key`.
    */
   async list(
     where: Sql[],

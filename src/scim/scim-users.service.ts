@@ -47,7 +47,13 @@ const SCIM_NAMES: Record<PersonField, string> = {
   team: `${URN.organigramUser}:team`,
 };
 
+/** The attribute a refused manager is named by (contract section 13.2: 400 invalidValue). */
+const MANAGER = `${URN.enterpriseUser}:manager`;
+
 const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);
+
+/** The manager a write names, for PeopleService (undefined: left as it is). */
+const managerOf = (write: UserWrite) => (write.manager === undefined ? undefined : { ref: write.manager, field: MANAGER });
 
 /** An integer parameter (absent: undefined), else 400 invalidValue naming it. */
 function integer(value: unknown, name: string): number | undefined {
@@ -114,7 +120,7 @@ export class ScimUsersService {
     const sort = cursorSort(query);
     const position = query.cursor === '' || query.cursor === undefined ? undefined : decodeScimCursor(query.cursor, list);
     const after = position ? keysetAfter(sort, position) : undefined;
-    const { items, total } = await this.users.list(where, sort.order, { limit: count + 1, offset: 0 }, at, { after, key: sort.key });
+    const { items, total } = await this.users.list(where, sort.order, { limit: count + 1, offset: 0 }, at, { after, key: sort.text });
     const page = items.slice(0, count);
     const last = page.at(-1);
     const nextCursor = items.length > count && last ? encodeScimCursor({ key: last.sort_key ?? null, id: last.id }, list) : undefined;
@@ -139,7 +145,7 @@ export class ScimUsersService {
     const input: Record<string, unknown> = { ...write.fields };
     // A POST with active false creates the person already historicized (contract section 13.2).
     if (write.active === false) input.validTo = new Date().toISOString();
-    const person = await this.people.createChecked(input).catch((e: unknown) => Promise.reject(asScim(e)));
+    const person = await this.people.createChecked(input, managerOf(write)).catch((e: unknown) => Promise.reject(asScim(e)));
     return tagged(person, tagOf(person)!, base, projection);
   }
 
@@ -161,7 +167,7 @@ export class ScimUsersService {
   private async write(rawId: string, write: UserWrite, base: string, projection: Projection, preconditions?: Preconditions) {
     const id = pathId(rawId);
     const person = await this.people
-      .updateChecked(id, { ...write.fields }, write.active, preconditions)
+      .updateChecked(id, { ...write.fields }, write.active, preconditions, managerOf(write))
       .catch((e: unknown) => Promise.reject(asScim(e)));
     return tagged(person, tagOf(person)!, base, projection);
   }
@@ -191,31 +197,55 @@ export function orderOf(query: ScimListQuery, table: AttributeTable = USER_ATTRI
   return `${column} ${direction} ${direction === 'asc' ? 'nulls last' : 'nulls first'}, id asc`;
 }
 
-/** The keyset order of cursor paging: a non-null key expression, its SQL type, the ORDER BY. */
+/**
+ * The keyset order of cursor paging: a non-null key expression, how the cursor carries it as text
+ * (`text`) and casts it back (`cast`), the ORDER BY.
+ */
 interface CursorSort {
   key: string;
-  cast: 'text' | 'numeric' | 'int' | 'uuid';
+  text: string;
+  cast: 'text' | 'timestamptz' | 'int' | 'uuid';
   direction: 'asc' | 'desc';
   order: string;
 }
+
+/** A timestamp as a cursor carries it: UTC to the microsecond, whatever the session's DateStyle and TimeZone. */
+const timestampText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** What a cursor's key must look like for each cast (a well-formed cursor of another version is refused, not cast). */
+const KEY_SHAPES: Record<CursorSort['cast'], RegExp> = {
+  text: /^/,
+  timestamptz: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+  int: /^[01]$/,
+  uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+};
 
 function cursorSort(query: ScimListQuery): CursorSort {
   const direction = query.sortOrder?.toLowerCase() === 'descending' ? 'desc' : 'asc';
   orderOf(query); // the same checks of sortBy and sortOrder as index paging
   const spec = query.sortBy === undefined ? undefined : lookupAttribute(USER_ATTRIBUTES, query.sortBy);
-  let key = 'extract(epoch from created_at)';
-  let cast: CursorSort['cast'] = 'numeric';
-  if (spec?.type === 'string') [key, cast] = [`coalesce(${spec.caseExact ? spec.sql : `lower(${spec.sql})`}, '')`, 'text'];
-  else if (spec?.type === 'dateTime') [key, cast] = [`extract(epoch from ${spec.sql})`, 'numeric'];
-  else if (spec?.type === 'boolean') [key, cast] = [`(${spec.sql})::int`, 'int'];
-  else if (spec?.type === 'uuid') [key, cast] = ['id', 'uuid'];
-  return { key, cast, direction, order: `${key} ${direction}, id asc` };
+  // The default, meta.created: the column itself, so that person_created_id_idx answers a page after any cursor.
+  let [key, text, cast]: [string, string, CursorSort['cast']] = ['created_at', timestampText('created_at'), 'timestamptz'];
+  const as = (expression: string, c: CursorSort['cast']): [string, string, CursorSort['cast']] => [expression, `(${expression})::text`, c];
+  if (spec?.type === 'string') [key, text, cast] = as(`coalesce(${spec.caseExact ? spec.sql : `lower(${spec.sql})`}, '')`, 'text');
+  else if (spec?.type === 'dateTime') [key, text, cast] = [spec.sql, timestampText(spec.sql), 'timestamptz'];
+  else if (spec?.type === 'boolean') [key, text, cast] = as(`(${spec.sql})::int`, 'int');
+  else if (spec?.type === 'uuid' && spec.sql === 'id') [key, text, cast] = as('id', 'uuid');
+  else if (spec?.type === 'uuid') [key, text, cast] = as(`coalesce(${spec.sql}::text, '')`, 'text');
+  return { key, text, cast, direction, order: `${key} ${direction}, id asc` };
 }
 
-/** Rows strictly after the cursor's row in the cursor order. */
+/**
+ * Rows strictly after the cursor's row in the cursor order. Ascending, a row comparison, which an
+ * index on (key, id) answers as a range (the key is never null); descending (key desc, id asc), the
+ * expanded form.
+ */
 function keysetAfter(sort: CursorSort, cursor: ScimCursor): Sql {
+  if (cursor.key === null || !KEY_SHAPES[sort.cast].test(cursor.key)) {
+    throw new ScimError(400, 'invalidCursor', 'cursor: is not a cursor of this list (take nextCursor of the page before)');
+  }
   const key = sql.raw(sort.key);
   const value = sql`${cursor.key}::${sql.raw(sort.cast)}`;
-  const beyond = sort.direction === 'asc' ? sql`${key} > ${value}` : sql`${key} < ${value}`;
-  return sql`(${beyond} or (${key} = ${value} and id > ${cursor.id}::uuid))`;
+  if (sort.direction === 'asc') return sql`((${key}, id) > (${value}, ${cursor.id}::uuid))`;
+  return sql`(${key} < ${value} or (${key} = ${value} and id > ${cursor.id}::uuid))`;
 }

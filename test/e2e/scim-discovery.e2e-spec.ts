@@ -241,6 +241,9 @@ describe('SCIM 2.0: surface, errors and discovery (contract sections 13.1, 13.7,
         'organization',
         'division',
         'department',
+        'manager',
+        'manager.value',
+        'manager.$ref',
       ]);
       expect(names(byId.get('urn:ietf:params:scim:schemas:extension:organigram:2.0:User')!.attributes)).toEqual(['group', 'team']);
       expect(names(byId.get('urn:ietf:params:scim:schemas:core:2.0:Group')!.attributes)).toEqual([
@@ -270,6 +273,9 @@ describe('SCIM 2.0: surface, errors and discovery (contract sections 13.1, 13.7,
       });
       const emails = byId.get('urn:ietf:params:scim:schemas:core:2.0:User')!.attributes.find((a) => a.name === 'emails')!;
       expect(emails).toEqual(expect.objectContaining({ type: 'complex', multiValued: true, mutability: 'readOnly' }));
+      const manager = byId.get('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User')!.attributes.find((a) => a.name === 'manager')!;
+      expect(manager).toEqual(expect.objectContaining({ type: 'complex', multiValued: false, mutability: 'readWrite' }));
+      expect(manager.subAttributes![1]).toEqual(expect.objectContaining({ name: '$ref', type: 'reference', referenceTypes: ['User'] }));
       expect(JSON.stringify(res.body)).not.toContain('null');
       for (const absent of ['password', 'title', 'phoneNumbers', 'addresses', 'employeeNumber', 'costCenter', 'nickName']) {
         expect(JSON.stringify(res.body)).not.toContain(`"${absent}"`);

@@ -1,4 +1,5 @@
 import { SiteRole } from '../../src/common/auth/site-roles.js';
+import { scimError } from '../support/scim-error.js';
 import { bearer, createTestApp, ISO, UUID, type TestApp } from '../support/test-app.js';
 import { orgFactories, truncateOrgTables, type OrgFactories } from '../support/org-factories.js';
 import { encodeScimCursor, listDigest } from '../../src/scim/scim-cursor.js';
@@ -12,16 +13,6 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
 const LOCATION = expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users\/[0-9a-f-]{36}$/);
 const ETAG = expect.stringMatching(/^"[A-Za-z0-9_-]{22}"$/);
-
-function scimError(status: number, scimType?: string, detail: unknown = expect.any(String)) {
-  return {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
-    status: String(status),
-    ...(scimType ? { scimType } : {}),
-    detail,
-    requestId: expect.any(String),
-  };
-}
 
 /** The whole User of a person with these fields (active, no extensions unless given). */
 function userBody(o: { userName: string; givenName: string; familyName: string } & Record<string, unknown>) {
@@ -200,7 +191,7 @@ describe('SCIM 2.0 Users (contract sections 13.2, 13.4, 13.5, 13.6)', () => {
       expect((await list('filter=' + encodeURIComponent('externalId eq "ENTRA-9"'))).body.totalResults).toBe(0);
     });
 
-    it('refuses a bad active, a bad op, a missing PatchOp urn, an unknown path and the manager, applying nothing', async () => {
+    it('refuses a bad active, a bad op, a missing PatchOp urn, an unknown path and self-management, applying nothing', async () => {
       const id = (await post(ada)).body.id as string;
       const cases: [unknown, string][] = [
         [
@@ -356,7 +347,28 @@ describe('SCIM 2.0 Users (contract sections 13.2, 13.4, 13.5, 13.6)', () => {
         'C@example.com',
       ]);
 
+      // Date-time keys both ways, to the microsecond (people created in the same millisecond stay apart).
+      await t.sql("update person set updated_at = '2026-01-01T00:00:00.000001Z' where email = 'a@example.com'");
+      await t.sql("update person set updated_at = '2026-01-01T00:00:00.000002Z' where email = 'C@example.com'");
+      await t.sql("update person set updated_at = '2026-01-01T00:00:00.000003Z' where email = 'd@example.com'");
+      for (const [order, expected] of [
+        ['ascending', ['a@example.com', 'C@example.com', 'd@example.com']],
+        ['descending', ['d@example.com', 'C@example.com', 'a@example.com']],
+      ] as const) {
+        const seen: string[] = [];
+        let next = '';
+        for (let page = 0; page < 4 && next !== undefined; page++) {
+          const res = await list(`cursor=${next}&count=1&sortBy=meta.lastModified&sortOrder=${order}`);
+          expect(res.status).toBe(200);
+          seen.push(...userNames(res));
+          next = res.body.nextCursor as string;
+        }
+        expect({ order, seen }).toEqual({ order, seen: expected });
+      }
+
       const cursor = first.body.nextCursor as string;
+      // Well-formed and signed, but its key is no date-time (a cursor of another version): refused, never cast.
+      const foreign = encodeScimCursor({ key: '1733065352.248', id: '2819c223-7f76-453a-919d-413861904646' }, listDigest({ count: 2 }));
       const expired = encodeScimCursor(
         { key: '0', id: '2819c223-7f76-453a-919d-413861904646' },
         listDigest({ count: 2 }),
@@ -367,6 +379,7 @@ describe('SCIM 2.0 Users (contract sections 13.2, 13.4, 13.5, 13.6)', () => {
         ['cursor=nonsense&count=2', 'invalidCursor'],
         [`cursor=${cursor}&count=3`, 'invalidCursor'],
         [`cursor=${cursor}&count=2&filter=active%20eq%20true`, 'invalidCursor'],
+        [`cursor=${foreign}&count=2`, 'invalidCursor'],
         [`cursor=${expired}&count=2`, 'expiredCursor'],
         ['cursor=&count=0', 'invalidCount'],
         ['cursor=&count=1001', 'invalidCount'],

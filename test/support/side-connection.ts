@@ -40,13 +40,23 @@ export class SideConnection {
   }
 
   /** Takes ACCESS EXCLUSIVE on `table` in a transaction and keeps it until release(). */
-  async lock(table: 'person' | 'org_unit' | 'org_role' | 'org_person'): Promise<HeldLock> {
+  lock(table: 'person' | 'org_unit' | 'org_role' | 'org_person'): Promise<HeldLock> {
+    return this.hold(`lock table ${table} in access exclusive mode`);
+  }
+
+  /** Takes the transaction-level advisory lock `key` (e.g. the reporting lines' 4242003) and keeps it until release(). */
+  advisoryLock(key: number): Promise<HeldLock> {
+    return this.hold(`select pg_advisory_xact_lock(${Number(key)})`);
+  }
+
+  /** Runs `statement` (which takes a lock) in a transaction kept open until release(). */
+  private async hold(statement: string): Promise<HeldLock> {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let acquired!: () => void;
     const locked = new Promise<void>((resolve) => (acquired = resolve));
     const transaction = this.orm.em.fork().transactional(async (tx) => {
-      await sql(tx, `lock table ${table} in access exclusive mode`);
+      await sql(tx, statement);
       acquired();
       await released;
     });

@@ -111,6 +111,12 @@ export class ScimEnterpriseUserDto {
   @ApiPropertyOptional({ maxLength: 200, example: 'Example Corp' }) organization?: string;
   @ApiPropertyOptional({ maxLength: 200, example: 'Engineering' }) division?: string;
   @ApiPropertyOptional({ maxLength: 200, example: 'Platform' }) department?: string;
+  // A member named `$ref` cannot be an OpenAPI property (it reads as a reference): described, as Group members are.
+  @ApiPropertyOptional({
+    type: Object,
+    description: "The person's manager (contract sections 11, 13.2): {value (the manager's person id), $ref (its User URL)}.",
+  })
+  manager?: object;
 }
 
 export class ScimOrganigramUserDto {
