@@ -1,14 +1,9 @@
 import { SiteRole } from '../../src/common/auth/site-roles.js';
+import { scimError } from '../support/scim-error.js';
 import { bearer, createTestApp, type TestApp } from '../support/test-app.js';
 
 const BASE = '/scim/v2';
-const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
-
-/** The SCIM error body of contract section 13.7. */
-function scimError(status: number, scimType?: string, detail: unknown = expect.any(String)) {
-  return { schemas: [ERROR_URN], status: String(status), ...(scimType ? { scimType } : {}), detail, requestId: expect.any(String) };
-}
 
 describe('SCIM 2.0: surface, errors and discovery (contract sections 13.1, 13.7, 13.8)', () => {
   let t: TestApp;

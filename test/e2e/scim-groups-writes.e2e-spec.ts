@@ -1,6 +1,7 @@
 import { SiteRole } from '../../src/common/auth/site-roles.js';
 import { bearer, createTestApp, ISO, UUID, type TestApp } from '../support/test-app.js';
 import { orgFactories, tableCounts, truncateOrgTables, type OrgFactories } from '../support/org-factories.js';
+import { scimError } from '../support/scim-error.js';
 
 const GROUPS = '/scim/v2/Groups';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -12,16 +13,6 @@ const SCIM_JSON = 'application/scim+json; charset=utf-8';
 const ETAG = expect.stringMatching(/^"[A-Za-z0-9_-]{22}"$/);
 const url = (path: string): unknown => expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/scim/v2${path}$`));
 const LOCATION = url('/Groups/[0-9a-f-]{36}');
-
-function scimError(status: number, scimType?: string, detail: unknown = expect.any(String)) {
-  return {
-    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
-    status: String(status),
-    ...(scimType ? { scimType } : {}),
-    detail,
-    requestId: expect.any(String),
-  };
-}
 
 interface Event {
   entity: string;
