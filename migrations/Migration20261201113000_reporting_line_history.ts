@@ -14,7 +14,7 @@ import { Migration } from '@mikro-orm/migrations';
  *   `sys_from`, the moved person's new `sys_from`), not when the trigger ran a moment later, so a read as
  *   of any instant sees the person rows and the lines of the same writes. A statement-level AFTER DELETE
  *   trigger copies deleted lines to history, ended at the move's instant (passed by the rebuild in the
- *   transaction-local setting `organigram.line_clock`) or, for a cascade, at `history_clock()`.
+ *   transaction-local setting `organigram.line_clock`) or, for a cascade, at the deleted person's end.
  * - A move now deletes and inserts only the lines that change (the lines inside a moved subtree stay,
  *   and keep their start), so history holds real changes only.
  * - Backfill: the lines' past is rebuilt from the people's versions (`person_versions`, live and
@@ -22,8 +22,6 @@ import { Migration } from '@mikro-orm/migrations';
  *   by level, adjacent periods of a line merged. So an as_of read of reports answers what the walk over
  *   `person_as_of(t)` answered before, for every instant.
  */
-const LINE_CLOCK = `coalesce(nullif(current_setting('organigram.line_clock', true), '')::timestamptz, history_clock())`;
-
 /** Every manager above the people of `start` (rows: person, its manager, 1, start of the lines). */
 const WALK_UP = (start: string) => `with recursive up(person_id, ancestor_id, depth, sys_from) as (
           ${start}
@@ -107,13 +105,21 @@ export class Migration20261201113000_reporting_line_history extends Migration {
     this.addSql('create index reporting_line_history_person_idx on reporting_line_history (person_id)');
     this.addSql('create index reporting_line_history_sys_to_idx on reporting_line_history (sys_to)');
 
+    // A line deleted with its person (the foreign keys' cascade) ends when that person's last version
+    // did (person_z_history_delete, the same statement, a moment apart): a read as of any instant sees a
+    // person and their lines together.
     this.addSql(`
       create function reporting_line_history_delete() returns trigger language plpgsql as $$
       declare
-        at timestamptz := ${LINE_CLOCK};
+        at timestamptz := nullif(current_setting('organigram.line_clock', true), '')::timestamptz;
+        now timestamptz := history_clock();
       begin
         insert into reporting_line_history (ancestor_id, person_id, depth, sys_from, sys_to)
-        select o.ancestor_id, o.person_id, o.depth, o.sys_from, greatest(at, o.sys_from) from old_rows o;
+        select o.ancestor_id, o.person_id, o.depth, o.sys_from, greatest(coalesce(at, least(
+                 (select max(h.sys_to) from person_history h where h.id = o.person_id and not exists (select from person p where p.id = o.person_id)),
+                 (select max(h.sys_to) from person_history h where h.id = o.ancestor_id and not exists (select from person p where p.id = o.ancestor_id))
+               ), now), o.sys_from)
+          from old_rows o;
         return null;
       end $$`);
     this.addSql(`
