@@ -100,10 +100,26 @@ export class Migration20261201113000_reporting_line_history extends Migration {
     this.addSql(`
       insert into reporting_line_history (ancestor_id, person_id, depth, sys_from, sys_to)
       select ancestor_id, person_id, depth, f, t from line_past where t <> 'infinity'`);
-    // The live table's read paths, and the versions that ended after t.
+    // The live table's read paths (its primary key, depth range, lines of a person), and the versions
+    // that ended after t.
+    this.addSql('create index reporting_line_history_line_idx on reporting_line_history (ancestor_id, person_id)');
     this.addSql('create index reporting_line_history_depth_idx on reporting_line_history (ancestor_id, depth)');
     this.addSql('create index reporting_line_history_person_idx on reporting_line_history (person_id)');
     this.addSql('create index reporting_line_history_sys_to_idx on reporting_line_history (sys_to)');
+    // Index-only as of an instant too: the count of a manager's reports (the whole range at the top of
+    // the tree) and the inactive people probed against it read the period from the index, as the
+    // reads of now read only the index (without them: 4.8x the read of now, measured).
+    this.addSql('drop index reporting_line_depth_idx');
+    this.addSql('create index reporting_line_depth_idx on reporting_line (ancestor_id, depth) include (sys_from, sys_to)');
+    // Serial plans, as the reads of now have (their ranges are index-only): a parallel append over the
+    // live and history tables for the count of a manager's reports cost more in worker start-up than it
+    // saved (2.4x the read of now with it, 0.9x without, measured on the bench's 2 CPUs).
+    this.addSql('alter table reporting_line set (parallel_workers = 0)');
+    this.addSql('alter table reporting_line_history set (parallel_workers = 0)');
+    this.addSql('drop index person_valid_from_idx');
+    this.addSql('create index person_valid_from_idx on person (valid_from) include (id, sys_from, sys_to) where valid_from is not null');
+    this.addSql('drop index person_valid_to_idx');
+    this.addSql('create index person_valid_to_idx on person (valid_to) include (id, sys_from, sys_to) where valid_to is not null');
 
     // A line deleted with its person (the foreign keys' cascade) ends when that person's last version
     // did (person_z_history_delete, the same statement, a moment apart): a read as of any instant sees a
@@ -220,6 +236,13 @@ export class Migration20261201113000_reporting_line_history extends Migration {
         ) w;
         return null;
       end $$`);
+    this.addSql('drop index if exists person_valid_to_idx');
+    this.addSql('create index person_valid_to_idx on person (valid_to) include (id) where valid_to is not null');
+    this.addSql('drop index if exists person_valid_from_idx');
+    this.addSql('create index person_valid_from_idx on person (valid_from) include (id) where valid_from is not null');
+    this.addSql('alter table reporting_line reset (parallel_workers)');
+    this.addSql('drop index if exists reporting_line_depth_idx');
+    this.addSql('create index reporting_line_depth_idx on reporting_line (ancestor_id, depth)');
     this.addSql('drop function if exists reporting_line_as_of(timestamptz)');
     this.addSql('drop trigger if exists reporting_line_z_history_delete on reporting_line');
     this.addSql('drop function if exists reporting_line_history_delete()');
