@@ -4,8 +4,8 @@ import { sql } from 'kysely';
 import { rows } from './sql.js';
 import { inTransaction } from './transaction.js';
 
-/** The parents of the live and history tables (migration Migration20261201090000_as_of). */
-const VERSIONS = ['person_versions', 'org_unit_versions', 'org_role_versions', 'org_person_versions'] as const;
+/** The parents of the live and history tables (migrations Migration20261201090000_as_of, Migration20261201113000_reporting_line_history). */
+const VERSIONS = ['person_versions', 'org_unit_versions', 'org_role_versions', 'org_person_versions', 'reporting_line_versions'] as const;
 /** First run a minute after start, then hourly. */
 const FIRST_RUN_MS = 60_000;
 const INTERVAL_MS = 3_600_000;
@@ -16,7 +16,7 @@ const LOCK_KEY = 4242013;
  * Keeps the planner statistics of the `<table>_versions` parents that point-in-time reads scan
  * (docs/decisions.md, "Point-in-time reads"): autovacuum analyzes the live and history tables but never
  * a parent without rows of its own, and without the parent's statistics every join between as-of
- * relations is estimated from defaults. An hourly ANALYZE of the four parents (a sample of each tree,
+ * relations is estimated from defaults. An hourly ANALYZE of the five parents (a sample of each tree,
  * tenths of a second on the bench data), by one instance at a time. A database role that does not own
  * the tables skips it with a PostgreSQL warning: then the operator runs it (docs/operations.md).
  */
@@ -47,7 +47,7 @@ export class HistoryStatistics implements OnApplicationBootstrap, OnModuleDestro
     this.timer.unref();
   }
 
-  /** ANALYZE of the four parents; false when another instance holds the lock. */
+  /** ANALYZE of the five parents; false when another instance holds the lock. */
   async analyze(): Promise<boolean> {
     return inTransaction(this.em.fork(), async (tx) => {
       const [lock] = await rows(tx, sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${LOCK_KEY}) as ok`);

@@ -17,8 +17,11 @@ export async function rows<T>(em: EntityManager, statement: RawBuilder<T>, asOf?
   return (await kysely.executeQuery<T>(CompiledQuery.raw(text, [...parameters]))).rows;
 }
 
-/** The tables whose past is kept (migration Migration20261201090000_as_of): each has `<table>_as_of(t)`. */
-const RECORDED_TABLE = /(\bfrom\s+|\bjoin\s+|,\s*)(person|org_unit|org_role|org_person)\b(?![_.(])/gi;
+/**
+ * The tables whose past is kept (migrations Migration20261201090000_as_of and
+ * Migration20261201113000_reporting_line_history): each has `<table>_as_of(t)`.
+ */
+const RECORDED_TABLE = /(\bfrom\s+|\bjoin\s+|,\s*)(person|org_unit|org_role|org_person|reporting_line)\b(?![_.(])/gi;
 
 /**
  * The statement as of `asOf` (contract section 10.2): every table it reads rows of (`from t`, `join t`,

@@ -223,7 +223,8 @@ export class PersonRepository {
    * not); the total is then the range's count (index-only) minus the few inactive people in it, found
    * through the partial indexes on valid_to and valid_from, rather than a join of every report. Run
    * unprepared: the best plan for the top of a 100,000-person tree and for a leaf differ. With `asOf`,
-   * the reporting lines as recorded then (see reportsAsOf).
+   * the same statement as recorded then (rows(): `reporting_line_as_of` and `person_as_of`, migration
+   * Migration20261201113000_reporting_line_history: the closure table keeps its past).
    */
   async reports(
     managerId: string,
@@ -231,7 +232,6 @@ export class PersonRepository {
     sort: SortTerm<PersonSortField>[],
     page: PageRequest,
   ): Promise<{ items: PersonInLineDto[]; total: number }> {
-    if (options.asOf !== undefined) return this.reportsAsOf(managerId, { ...options, asOf: options.asOf }, sort, page);
     const depth = (alias: string) =>
       options.maxDepth === undefined
         ? sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth >= 1`
@@ -251,44 +251,12 @@ export class PersonRepository {
             ) i join reporting_line l on l.person_id = i.id and ${depth('l')}) end
           from (select ${inRange} as n) r)`;
     return countedPage<PersonInLineDto>(
-      (stmt) => rows(this.em, stmt),
+      (stmt) => rows(this.em, stmt, options.asOf),
       {
         withClause: sql``,
         from: sql`(select p.*, r.depth from reporting_line r join person p on p.id = r.person_id
           where ${depth('r')} ${options.history ? sql`` : sql`and ${activeAt('p', options.at)}`}) p`,
         total,
-        order: orderOf(sort),
-        id: 'id',
-        select: sql`${viewColumns('page', options.at)}, page.depth`,
-      },
-      { limit: page.perPage, offset: offsetOf(page) },
-    );
-  }
-
-  /**
-   * The reports as recorded at `asOf` (contract section 10.2): the closure table holds only the current
-   * lines, so the walk goes down `manager_id` over the people as recorded then (a recursive CTE that
-   * rows() reads as of the instant), each level one index probe per manager; the same page, sort and total
-   * as the current form. Bounded at MAX_MANAGER_CHAIN levels for `all`, as the walk up is.
-   */
-  private async reportsAsOf(
-    managerId: string,
-    options: { maxDepth?: number; history: boolean; at: Date; asOf: Date },
-    sort: SortTerm<PersonSortField>[],
-    page: PageRequest,
-  ): Promise<{ items: PersonInLineDto[]; total: number }> {
-    return countedPage<PersonInLineDto>(
-      (stmt) => rows(this.em, stmt, options.asOf),
-      {
-        // The walk carries the whole rows: joining its ids to the people again would be planned from the
-        // CTE's guess (thousands of rows) as a hash of every person (100 ms on 100,000 people, measured).
-        withClause: sql`with recursive line as (
-            select p.*, 1 as depth from person p where p.manager_id = ${managerId}
-            union all
-            select p.*, l.depth + 1 from line l join person p on p.manager_id = l.id
-             where l.depth < ${options.maxDepth ?? MAX_MANAGER_CHAIN}
-          )`,
-        from: sql`line p ${options.history ? sql`` : sql`where ${activeAt('p', options.at)}`}`,
         order: orderOf(sort),
         id: 'id',
         select: sql`${viewColumns('page', options.at)}, page.depth`,

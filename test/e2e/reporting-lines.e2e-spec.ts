@@ -559,6 +559,58 @@ describe('Reporting lines', () => {
       return { boss, alice, newAlice, bob, carol, dave, erin, frank, gina, before, after };
     }
 
+    describe('the closure table’s past (reporting_line_history)', () => {
+      /** (ancestor, report, depth) by first name, sorted. */
+      const lines = (rows: { a: string; p: string; depth: number }[]) => rows.map((r) => `${r.a}>${r.p}:${r.depth}`).sort();
+      // This file empties the live tables only between tests.
+      beforeEach(() => t.sql('truncate person_history, reporting_line_history'));
+
+      it('keeps only the lines that ended: a move ends the lines that change (not those kept), a delete ends the person’s', async () => {
+        await history();
+        const ended = await t.sql<{ a: string; p: string; depth: number }>(
+          `select (select a.first_name from person_versions a where a.id = h.ancestor_id limit 1) as a,
+                  (select p.first_name from person_versions p where p.id = h.person_id limit 1) as p, h.depth
+             from reporting_line_history h`,
+        );
+        expect(lines(ended)).toEqual(['alice>dave:1', 'alice>erin:2', 'bob>frank:1', 'boss>frank:2', 'frank>frank:0']);
+        // Every line in history ended at or after it started; the live ones have no end.
+        expect(await t.sql('select count(*)::int as n from reporting_line_history where sys_to < sys_from or sys_to is null')).toEqual([
+          { n: 0 },
+        ]);
+        expect(await t.sql('select count(*)::int as n from reporting_line where sys_to is not null')).toEqual([{ n: 0 }]);
+      });
+
+      it('answers, at every instant a line or a person changed, exactly the walk down manager_id over the people as recorded then', async () => {
+        await history();
+        await putOk('erin.e@example.com', { managerEmail: 'gina.g@example.com' });
+        await putOk('bob.b@example.com', { managerEmail: null });
+        const instants = await t.sql<{ at: string }>(
+          `select distinct at::text from (
+             select sys_from as at from person_versions union select sys_to from person_versions
+             union select sys_from from reporting_line_versions union select sys_to from reporting_line_versions) i
+           where at is not null order by 1`,
+        );
+        expect(instants.length).toBeGreaterThan(5);
+        for (const { at } of [...instants, { at: '2000-01-01' }, { at: '2095-01-01' }]) {
+          for (const probe of [`'${at}'::timestamptz - interval '1 microsecond'`, `'${at}'::timestamptz`]) {
+            const [diff] = await t.sql<{ n: number; total: number }>(
+              `with recursive up(person_id, ancestor_id, depth) as (
+                 select id, id, 0 from person_as_of(${probe})
+                 union all
+                 select u.person_id, p.manager_id, u.depth + 1 from up u join person_as_of(${probe}) p on p.id = u.ancestor_id
+                  where p.manager_id is not null)
+               select (select count(*)::int from (
+                 (select ancestor_id, person_id, depth from up except all select ancestor_id, person_id, depth from reporting_line_as_of(${probe}))
+                 union all
+                 (select ancestor_id, person_id, depth from reporting_line_as_of(${probe}) except all select ancestor_id, person_id, depth from up)) d) as n,
+                 (select count(*)::int from up) as total`,
+            );
+            expect({ at, probe, ...diff }).toEqual({ at, probe, n: 0, total: expect.any(Number) });
+          }
+        }
+      });
+    });
+
     describe('GET …/{email}/reports?asOf=', () => {
       it('answers the lines, emails and values recorded then, at depth 1, n and all (whole bodies)', async () => {
         const h = await history();

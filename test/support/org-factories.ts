@@ -11,7 +11,9 @@ export interface TableCounts {
 
 /** Empties the data tables and their history (not the tokens) between tests. */
 export const truncateOrgTables = (t: TestApp) =>
-  t.sql('truncate org_person, org_unit, org_role, person, org_person_history, org_unit_history, org_role_history, person_history cascade');
+  t.sql(
+    'truncate org_person, org_unit, org_role, person, org_person_history, org_unit_history, org_role_history, person_history, reporting_line_history cascade',
+  );
 
 /** Row count of every data table: the "nothing changed" check of refused writes and deletes. */
 export async function tableCounts(t: TestApp): Promise<TableCounts> {

@@ -23,6 +23,7 @@ const TABLES = [
   'org_role_history',
   'org_unit_history',
   'person_history',
+  'reporting_line_history',
 ];
 
 export interface TestTokens {
