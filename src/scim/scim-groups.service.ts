@@ -10,11 +10,10 @@ import { OrgUnitsService } from '../org-units/org-units.service.js';
 import { OrgPersonService } from '../org-person/org-person.service.js';
 import { filterSql } from './scim-filter.sql.js';
 import { GROUP_SCIM_NAMES, groupFromBody, groupFromPatch, membersAfter, type GroupField, type GroupWrite } from './scim-group-input.js';
-import { cursorList } from './scim-paging.js';
+import { cursorList, indexPage, orderOf, type ScimList, type ScimListQuery } from './scim-paging.js';
 import { project, type Projection } from './scim-projection.js';
 import { URN } from './scim-schemas.js';
 import { GROUP_ATTRIBUTES, ScimGroupsRepository, type GroupRow } from './scim-groups.repository.js';
-import { indexPage, orderOf, type ScimList, type ScimListQuery } from './scim-users.service.js';
 
 export type ScimGroup = Record<string, unknown> & { schemas: string[]; id: string };
 
