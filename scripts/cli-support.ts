@@ -14,6 +14,21 @@ export function die(message: string): never {
 }
 
 /**
+ * The validated configuration of a CLI (it exits on an invalid one), with the logs as JSON lines on
+ * standard error: standard output is the command's answer.
+ */
+export function cliConfig(): AppConfig {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    die(error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error));
+  }
+  Logger.overrideLogger(new PinoNestLogger(createLogger(config, pino.destination({ dest: 2, sync: true }))));
+  return config;
+}
+
+/**
  * Runs `work` against the same database `npm start` would use (DATABASE_URL or the embedded one).
  * `migrate`: apply pending migrations first (true), or only connect, leaving migrations to `work`
  * ('none': the migration CLI, which must work whatever DB_MIGRATE_ON_START says).
@@ -22,14 +37,7 @@ export async function withOrm<T>(
   work: (orm: MikroORM, config: AppConfig, url: string) => Promise<T>,
   options: { migrate: boolean | 'none' },
 ): Promise<T> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    die(error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error));
-  }
-  // Events (token created, revoked) as JSON lines on standard error: standard output is the command's answer.
-  Logger.overrideLogger(new PinoNestLogger(createLogger(config, pino.destination({ dest: 2, sync: true }))));
+  const config = cliConfig();
   const target = await openDatabaseTarget(config).catch((error: Error) => die(error.message));
   const orm = new MikroORM({ ...cliOrmConfig(config, target.url), allowGlobalContext: true, logger: () => undefined });
   try {

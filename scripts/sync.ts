@@ -1,24 +1,60 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { RequestContext } from '@mikro-orm/core';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { DomainError, InvalidInputError } from '../src/common/errors/domain-errors.js';
+import { JobsModule } from '../src/common/jobs/jobs.module.js';
 import { escapeForTerminal } from '../src/common/validation/free-text.js';
+import { flattenValidationErrors } from '../src/common/validation/validation.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { ConfigModule } from '../src/config/config.module.js';
+import { openDatabaseTarget } from '../src/database/database-target.js';
+import { describeDatabaseUrl, prepareDatabase } from '../src/database/prepare.js';
+import { cliOrmConfig } from '../src/entities.js';
+import { SyncJobQueryDto, type SyncJobDto } from '../src/sync/dto/sync.dto.js';
+import { SyncModule } from '../src/sync/sync.module.js';
+import { SyncService } from '../src/sync/sync.service.js';
+import { cliConfig } from './cli-support.js';
 
 const USAGE = `Usage: npm run sync -- --file people.csv [--dry-run] [--mode upsert|snapshot] [--max-changes N] [--project UUID]
-Submits a bulk sync job to a running Organigram and follows it to the end.
+Submits a bulk sync job and follows it to the end.
+Where: without ORGANIGRAM_URL and ORGANIGRAM_TOKEN, straight to the database npm start uses
+(DATABASE_URL, or the embedded one): the job is queued there, and run by this command (or by a
+server working the same queue). With them, over HTTP to a running Organigram:
   ORGANIGRAM_URL    the server (default http://127.0.0.1:3000)
-  ORGANIGRAM_TOKEN  an API token of an Administrator or above (required)
+  ORGANIGRAM_TOKEN  an API token of an Administrator or above
 A .json file is sent as it is (its options are in the file); any other file is sent as text/csv.
-Exit status: 0 succeeded, 1 failed or aborted, 2 usage or connection error.`;
+Exit status: 0 succeeded, 1 failed or aborted, 2 usage, refused upload or connection error.`;
 
-interface Job {
-  id: string;
-  status: string;
-  dry_run: boolean;
-  progress: { total: number; done: number };
-  summary: Record<string, number>;
-  errors: { section: string; index: number | null; field: string | null; message: string }[];
+/** What the command shows of a job (GET /api/v2/sync/jobs/{id}). */
+type Job = Pick<SyncJobDto, 'id' | 'status' | 'dry_run' | 'progress' | 'summary' | 'errors'>;
+
+/** What the command sends: the file, its kind and the job's options (for a CSV). */
+interface Submission {
+  file: string;
+  json: boolean;
+  options: { mode?: string; dry_run?: string; max_changes?: string; project_id?: string };
+}
+
+/** A refused upload: the problem's detail and its field errors. */
+class Refused extends Error {
+  constructor(
+    readonly detail: string,
+    readonly errors: readonly { field: string; message: string }[],
+    readonly status?: number,
+  ) {
+    super(detail);
+  }
 }
 
 function usage(message: string): never {
@@ -48,40 +84,131 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!values.file) usage('--file is required');
-  const token = process.env.ORGANIGRAM_TOKEN?.trim();
-  if (!token) usage('ORGANIGRAM_TOKEN is not set');
-  const base = (process.env.ORGANIGRAM_URL?.trim() || 'http://127.0.0.1:3000').replace(/\/+$/, '');
   if (values.mode !== undefined && !['upsert', 'snapshot'].includes(values.mode)) usage('--mode must be upsert or snapshot');
   if (values['max-changes'] !== undefined && !/^\d{1,8}$/.test(values['max-changes'])) usage('--max-changes must be a whole number');
   const json = extname(values.file).toLowerCase() === '.json';
-  const query = new URLSearchParams();
-  if (values.mode) query.set('mode', values.mode);
-  if (values['dry-run']) query.set('dry_run', 'true');
-  if (values['max-changes']) query.set('max_changes', values['max-changes']);
-  if (values.project) query.set('project_id', values.project);
-  if (json && [...query.keys()].length > 0) usage('options of a .json file go in the file itself');
+  const options: Submission['options'] = {};
+  if (values.mode) options.mode = values.mode;
+  if (values['dry-run']) options.dry_run = 'true';
+  if (values['max-changes']) options.max_changes = values['max-changes'];
+  if (values.project) options.project_id = values.project;
+  if (json && Object.keys(options).length > 0) usage('options of a .json file go in the file itself');
   try {
     statSync(values.file);
   } catch {
     usage(`cannot read ${values.file}`);
   }
+  const submission = { file: values.file, json, options };
+  const token = process.env.ORGANIGRAM_TOKEN?.trim();
+  const url = process.env.ORGANIGRAM_URL?.trim();
+  try {
+    if (!token && !url) return await viaDatabase(submission);
+    if (!token) usage('ORGANIGRAM_TOKEN is not set (ORGANIGRAM_URL is: the job goes over HTTP)');
+    return await viaHttp(submission, (url || 'http://127.0.0.1:3000').replace(/\/+$/, ''), token);
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    process.stderr.write(
+      `sync: ${error.status ? `the server answered ${error.status}: ` : 'refused: '}${escapeForTerminal(error.detail)}\n`,
+    );
+    for (const e of error.errors) process.stderr.write(`  ${escapeForTerminal(e.field)}: ${escapeForTerminal(e.message)}\n`);
+    return 2;
+  }
+}
 
+/** Submits over HTTP to a running server, then follows the job there. */
+async function viaHttp(submission: Submission, base: string, token: string): Promise<number> {
   const headers = { Authorization: `Bearer ${token}` };
+  const query = new URLSearchParams(submission.options);
   const submitted = await fetch(`${base}/api/v2/sync/jobs${query.size ? `?${query.toString()}` : ''}`, {
     method: 'POST',
-    headers: { ...headers, 'Content-Type': json ? 'application/json' : 'text/csv; charset=utf-8' },
-    body: Readable.toWeb(createReadStream(values.file)) as ReadableStream,
+    headers: { ...headers, 'Content-Type': submission.json ? 'application/json' : 'text/csv; charset=utf-8' },
+    body: Readable.toWeb(createReadStream(submission.file)) as ReadableStream,
     duplex: 'half',
   });
   const accepted = (await submitted.json()) as { id?: string; detail?: string; errors?: { field: string; message: string }[] };
-  if (submitted.status !== 202 || !accepted.id) {
-    process.stderr.write(`sync: the server answered ${submitted.status}: ${escapeForTerminal(accepted.detail ?? '')}\n`);
-    for (const e of accepted.errors ?? []) process.stderr.write(`  ${escapeForTerminal(e.field)}: ${escapeForTerminal(e.message)}\n`);
-    return 2;
-  }
-  process.stderr.write(`sync: job ${accepted.id} queued\n`);
+  if (submitted.status !== 202 || !accepted.id) throw new Refused(accepted.detail ?? '', accepted.errors ?? [], submitted.status);
+  return follow(accepted.id, base, async () => {
+    const res = await fetch(`${base}/api/v2/sync/jobs/${accepted.id}`, { headers });
+    if (res.status !== 200) throw new Error(`status answered ${res.status}`);
+    return (await res.json()) as Job;
+  });
+}
 
-  // A bar on a terminal; plain lines (one per change of state or tenth of the work) otherwise.
+/**
+ * The sync feature without HTTP: the job is accepted, queued and followed in the database, and this
+ * process works the queue like a server instance while it waits (contract section 12: the same
+ * DATABASE_URL rule as `npm start`).
+ */
+@Module({})
+class SyncCommandModule {
+  static forRoot(config: AppConfig, url: string): DynamicModule {
+    return {
+      module: SyncCommandModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        MikroOrmModule.forRoot({ ...cliOrmConfig(config, url), registerRequestContext: false, logger: () => undefined }),
+        JobsModule.forRoot(config, url),
+        SyncModule,
+      ],
+    };
+  }
+}
+
+/** The CLI's writer in the change log: no token, as for the token CLI. */
+const CLI_ACTOR = { tokenId: null, tokenName: null, role: null };
+
+async function viaDatabase(submission: Submission): Promise<number> {
+  const config = cliConfig();
+  const target = await openDatabaseTarget(config).catch((error: Error) => usage(error.message));
+  try {
+    const app = await NestFactory.createApplicationContext(SyncCommandModule.forRoot(config, target.url), { logger: false });
+    try {
+      const orm = app.get(MikroORM);
+      await prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: true } }).catch((error: Error) =>
+        usage(`cannot use the database at ${describeDatabaseUrl(target.url)}: ${error.message.split('\n')[0]}`),
+      );
+      const sync = app.get(SyncService);
+      const inContext = <T>(work: () => Promise<T>) => RequestContext.create(orm.em, work);
+      const query = queryOf(submission.options);
+      const { size } = statSync(submission.file);
+      const upload = {
+        stream: createReadStream(submission.file),
+        contentType: submission.json ? 'application/json' : 'text/csv; charset=utf-8',
+        contentLength: size,
+        hasBody: size > 0,
+      };
+      let id: string;
+      try {
+        id = (await inContext(() => sync.submit(upload, query, CLI_ACTOR, randomUUID()))).id;
+      } catch (error) {
+        if (error instanceof InvalidInputError) throw new Refused(error.message, error.errors);
+        if (error instanceof DomainError) throw new Refused(error.message, []);
+        throw error;
+      }
+      return await follow(id, describeDatabaseUrl(target.url), () => inContext(() => sync.get(id)));
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+/** The options of a CSV, validated as the query string of the route is. */
+function queryOf(options: Submission['options']): SyncJobQueryDto {
+  const query = plainToInstance(SyncJobQueryDto, options);
+  const errors = flattenValidationErrors(validateSync(query, { whitelist: true, forbidNonWhitelisted: true }));
+  const names: Record<string, string> = { mode: '--mode', dry_run: '--dry-run', max_changes: '--max-changes', project_id: '--project' };
+  if (errors.length > 0) usage(errors.map((e) => `${names[e.field] ?? e.field} ${e.message}`).join('\n'));
+  return query;
+}
+
+/**
+ * Follows a job to its end: a bar on a terminal, plain lines (one per change of state or tenth of
+ * the work) otherwise; then the summary on standard output. 0 when it succeeded, 1 otherwise.
+ */
+async function follow(id: string, where: string, status: () => Promise<Job>): Promise<number> {
+  process.stderr.write(`sync: job ${id} queued\n`);
   const tty = Boolean(process.stderr.isTTY);
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -93,13 +220,12 @@ async function main(): Promise<number> {
   let lastLine = '';
   let job: Job;
   for (;;) {
-    const res = await fetch(`${base}/api/v2/sync/jobs/${accepted.id}`, { headers });
-    if (res.status !== 200) {
+    try {
+      job = await status();
+    } catch (error) {
       bar?.stop();
-      process.stderr.write(`sync: status answered ${res.status}\n`);
-      return 2;
+      throw error;
     }
-    job = (await res.json()) as Job;
     const { total, done } = job.progress;
     if (bar) {
       if (!started) bar.start(Math.max(total, 1), done, { status: job.status });
@@ -121,10 +247,10 @@ async function main(): Promise<number> {
       `unchanged ${s.unchanged}, invalid ${s.invalid}\n`,
   );
   for (const e of job.errors.slice(0, 50)) {
-    const where = e.index === null ? e.section : `${e.section}[${e.index}]`;
-    process.stdout.write(`  ${where}${e.field ? ` ${escapeForTerminal(e.field)}` : ''}: ${escapeForTerminal(e.message)}\n`);
+    const at = e.index === null ? e.section : `${e.section}[${e.index}]`;
+    process.stdout.write(`  ${at}${e.field ? ` ${escapeForTerminal(e.field)}` : ''}: ${escapeForTerminal(e.message)}\n`);
   }
-  if (job.errors.length > 50) process.stdout.write(`  ... and ${job.errors.length - 50} more (GET ${base}/api/v2/sync/jobs/${job.id})\n`);
+  if (job.errors.length > 50) process.stdout.write(`  ... and ${job.errors.length - 50} more (job ${job.id} at ${where})\n`);
   return job.status === 'succeeded' ? 0 : 1;
 }
 

@@ -58,7 +58,7 @@ export class SyncController {
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
   ): Promise<SyncJobAcceptedDto> {
-    return this.sync.submit(upload, query, principal, request.id);
+    return this.sync.submit(upload, query, { tokenId: principal.tokenId, tokenName: principal.name, role: principal.role }, request.id);
   }
 
   @Get(':id')

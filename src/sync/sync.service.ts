@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../common/auth/principal.js';
 import { EntityNotFoundError, InvalidInputError } from '../common/errors/domain-errors.js';
 import { Jobs } from '../common/jobs/jobs.service.js';
 import type { Page } from '../common/pagination/page.js';
@@ -12,7 +11,7 @@ import { flattenValidationErrors } from '../common/validation/validation.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { classifyDatabaseError, isDatabaseUnavailable, violatedConstraint } from '../database/database-errors.js';
 import { inTransaction } from '../database/transaction.js';
-import { writeContext } from '../database/write-context.js';
+import { writeContext, type WriteActor } from '../database/write-context.js';
 import {
   DEFAULT_MAX_CHANGES,
   SyncJobQueryDto,
@@ -63,14 +62,10 @@ export class SyncService {
   /**
    * Accepts a job: streams the body row by row, validates each row like the single routes, stages
    * the rows (multi-row inserts), and queues the pg-boss job, all in one transaction: a job exists
-   * with all its rows and its queue entry, or not at all.
+   * with all its rows and its queue entry, or not at all. `actor`: the token of the request (null
+   * fields for `npm run sync` against the database), the job's writer in the change log.
    */
-  async submit(
-    upload: SyncUpload | undefined,
-    query: SyncJobQueryDto,
-    principal: Principal,
-    requestId: string,
-  ): Promise<SyncJobAcceptedDto> {
+  async submit(upload: SyncUpload | undefined, query: SyncJobQueryDto, actor: WriteActor, requestId: string): Promise<SyncJobAcceptedDto> {
     if (!upload?.hasBody) throw InvalidInputError.field('body', 'is required: a JSON object or a CSV file');
     const kind = bodyKind(upload.contentType);
     if (kind === 'json') {
@@ -88,7 +83,7 @@ export class SyncService {
         dryRun: false,
         maxChanges: DEFAULT_MAX_CHANGES,
         projectId: null,
-        actor: { tokenId: principal.tokenId, tokenName: principal.name, role: principal.role },
+        actor,
         requestId,
       });
       const ingest = await this.ingest(id, readUpload(upload, kind, this.config.sync.bodyLimitBytes));
