@@ -62,10 +62,9 @@ export function bodyKind(contentType: string | undefined): BodyKind {
 }
 
 /** The body's chunks, stopping with a 413 past `limit` bytes. */
-async function* bounded(upload: SyncUpload, limit: number): AsyncGenerator<Buffer> {
-  if (upload.contentLength !== undefined && upload.contentLength > limit) throw new PayloadTooLargeError(limit);
+async function* bounded(stream: AsyncIterable<unknown>, limit: number): AsyncGenerator<Buffer> {
   let received = 0;
-  for await (const chunk of upload.stream) {
+  for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     received += buffer.length;
     if (received > limit) throw new PayloadTooLargeError(limit);
@@ -73,9 +72,15 @@ async function* bounded(upload: SyncUpload, limit: number): AsyncGenerator<Buffe
   }
 }
 
-/** Reads a sync body as a stream of items; never holds more than one row (and one chunk) at a time. */
+/**
+ * Reads a sync body as a stream of items; never holds more than one row (and one chunk) at a time.
+ * A Content-Length past `limit` is a 413 at once; else the body starts arriving now (see
+ * sync-upload.ts: it is taken off the socket ahead of the reader).
+ */
 export function readUpload(upload: SyncUpload, kind: BodyKind, limit: number): AsyncGenerator<UploadItem> {
-  return kind === 'json' ? readJson(bounded(upload, limit)) : readCsv(bounded(upload, limit));
+  if (upload.contentLength !== undefined && upload.contentLength > limit) throw new PayloadTooLargeError(limit);
+  const chunks = bounded(upload.stream, limit);
+  return kind === 'json' ? readJson(chunks) : readCsv(chunks);
 }
 
 async function* readJson(chunks: AsyncIterable<Buffer>): AsyncGenerator<UploadItem> {

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { isBodiless } from '../common/http/wire-compat.js';
 import { fingerprintWhileStreaming } from '../common/idempotency/streamed-body.js';
 import { PayloadTooLargeError } from './sync-input.js';
@@ -36,7 +36,7 @@ export function installSyncUpload(fastify: FastifyInstance, bodyLimitBytes: numb
         const headers = request.raw.headers;
         const length = headers['content-length'];
         // With an Idempotency-Key, the body is hashed as the service reads it (contract 10.4).
-        const stream =
+        const source =
           headers['idempotency-key'] === undefined
             ? payload
             : fingerprintWhileStreaming(
@@ -45,8 +45,12 @@ export function installSyncUpload(fastify: FastifyInstance, bodyLimitBytes: numb
                 { method: request.method, url: request.url, contentType: headers['content-type'] },
                 { bytes: bodyLimitBytes, error: () => new PayloadTooLargeError(bodyLimitBytes) },
               );
+        let stream: Readable | undefined;
         uploads.set(request.raw, {
-          stream,
+          // Opened by the service once the guards and the media type have passed.
+          get stream() {
+            return (stream ??= readAhead(source, bodyLimitBytes));
+          },
           contentType: headers['content-type'],
           contentLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
           hasBody: !isBodiless(headers),
@@ -58,6 +62,18 @@ export function installSyncUpload(fastify: FastifyInstance, bodyLimitBytes: numb
       done(null, payload);
     },
   );
+}
+
+/**
+ * Takes the body off the socket as fast as it arrives, ahead of the reader (at most `limit` bytes in
+ * memory): a large export is received within REQUEST_TIMEOUT_MS even when its staging takes longer,
+ * instead of a 408 for a body within SYNC_BODY_LIMIT_BYTES. An error of the source (a client that
+ * aborts, the limit passed) reaches the reader.
+ */
+function readAhead(source: Readable, limit: number): Readable {
+  const ahead = new PassThrough({ highWaterMark: limit });
+  pipeline(source, ahead, () => undefined);
+  return ahead;
 }
 
 /** The {@link SyncUpload} of the current request (the sync route only). */

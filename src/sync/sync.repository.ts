@@ -295,10 +295,11 @@ export class SyncRepository {
     await this.run(sql`update sync_job set progress_done = least(${done}, progress_total) where id = ${id}`);
   }
 
+  /** Ends the job (in the job's transaction: `finished_at` is the clock's time now, not the transaction's start). */
   async finish(id: string, status: SyncStatus, summary: Partial<SyncJobRow['summary']>, errors: SyncErrorRow[] = []): Promise<void> {
     await this.insertErrors(id, errors);
     await this.run(sql`
-      update sync_job set status = ${status}, finished_at = now(), progress_done = case when ${status} = 'succeeded' then progress_total else progress_done end,
+      update sync_job set status = ${status}, finished_at = clock_timestamp(), progress_done = case when ${status} = 'succeeded' then progress_total else progress_done end,
         summary = summary || ${JSON.stringify(summary)}::jsonb
       where id = ${id}`);
     for (const table of ['sync_person', 'sync_unit', 'sync_role', 'sync_assignment']) {

@@ -73,6 +73,8 @@ export class SyncService {
       if (given.length > 0)
         throw new InvalidInputError(given.map((field) => ({ field, message: 'goes in the JSON body, not the query string' })));
     }
+    // The body starts arriving before anything is awaited (REQUEST_TIMEOUT_MS runs until it is all in).
+    const items = readUpload(upload, kind, this.config.sync.bodyLimitBytes);
     await this.jobs.queue(SYNC_DEAD_QUEUE);
     await this.jobs.queue(SYNC_QUEUE, QUEUE_OPTIONS);
     const id = randomUUID();
@@ -86,7 +88,7 @@ export class SyncService {
         actor,
         requestId,
       });
-      const ingest = await this.ingest(id, readUpload(upload, kind, this.config.sync.bodyLimitBytes));
+      const ingest = await this.ingest(id, items);
       const options = kind === 'json' ? parseOptions(ingest.options) : optionsOf(query);
       await this.repository.finishIngest(id, options, kind === 'csv' ? ['people'] : [...ingest.sections], ingest.total, ingest.invalid);
       await this.jobs.send(SYNC_QUEUE, { jobId: id }, { ...JOB_OPTIONS, singletonKey: id }, tx);

@@ -231,6 +231,32 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(unresolved).toEqual([]);
   });
 
+  it('documents bulk sync (issue 12): JSON and CSV bodies, the job states, Location and every problem', () => {
+    const post = doc.paths['/api/v2/sync/jobs'].post as Operation & {
+      requestBody: { content: Record<string, { schema: { $ref?: string; type?: string } }> };
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(post.requestBody.content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/SyncJobBodyDto');
+    expect(post.requestBody.content['text/csv'].schema.type).toBe('string');
+    expect(Object.keys(post.responses['202'].headers ?? {})).toContain('Location');
+    expect(post.parameters?.map((p) => p.name ?? (p as { $ref?: string }).$ref)).toEqual(
+      expect.arrayContaining(['mode', 'dry_run', 'max_changes', 'project_id', '#/components/parameters/Idempotency-Key']),
+    );
+    // 409 and 422: Idempotency-Key in progress and reused (contract 10.4); 413: SYNC_BODY_LIMIT_BYTES.
+    expect(Object.keys(post.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '401', '403', '409', '413', '415', '422', '429', '503']),
+    );
+    const job = doc.components.schemas.SyncJobDto.properties as Record<string, { enum?: string[] }>;
+    expect(job.status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'aborted']);
+    for (const path of ['/api/v2/sync/jobs/{id}', '/api/v2/sync/jobs/{id}/changes']) {
+      expect([path, Object.keys(doc.paths[path].get.responses)]).toEqual([
+        path,
+        expect.arrayContaining(['200', '400', '401', '403', '404', '429', '503']),
+      ]);
+    }
+  });
+
   it('serves the Swagger UI as HTML at /docs without a token', async () => {
     const res = await t.http().get('/docs').redirects(2);
     expect(res.status).toBe(200);

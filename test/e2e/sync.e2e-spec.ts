@@ -535,7 +535,11 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
       await side.commit();
-      expect(await finished(id)).toMatchObject({ status: 'succeeded', summary: { update: 1 } });
+      const [{ ms }] = await t.sql<{ ms: number }>('select floor(extract(epoch from clock_timestamp()) * 1000)::float8 as ms');
+      const job = await finished(id);
+      expect(job).toMatchObject({ status: 'succeeded', summary: { update: 1 } });
+      // finished_at is when the job ended (after the wait), not when its transaction began.
+      expect(Date.parse(job.finished_at as string)).toBeGreaterThanOrEqual(Number(ms));
       const listed = await changes(id);
       expect(listed.data[0]).toMatchObject({
         op: 'update',
