@@ -382,9 +382,14 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
     expect(none.body).toEqual(
       problem(400, 'validation-error', { errors: [{ field: 'body', message: 'is required: a JSON object or a CSV file' }] }),
     );
+    const jobs = await t.sql('select count(*)::int as n from sync_job');
     const query = await post().query({ mode: 'snapshot' }).send({ people: [] });
     expect(query.status).toBe(400);
-    expect(await t.sql('select count(*)::int as n from sync_job where status = ?', ['queued'])).toBeDefined();
+    expect(query.body).toEqual(
+      problem(400, 'validation-error', { errors: [{ field: 'mode', message: 'goes in the JSON body, not the query string' }] }),
+    );
+    // Nothing of a refused request is stored.
+    expect(await t.sql('select count(*)::int as n from sync_job')).toEqual(jobs);
   });
 
   it('needs Administrator or above: Power User and Viewer get 403, without a token 401', async () => {
