@@ -163,13 +163,15 @@ describeWithChromium('the org chart page in Chromium', () => {
   );
 
   it(
-    'loads a subtree only when its parent is expanded, two levels at a time, down to the deepest unit',
+    'loads a subtree only when its parent is expanded, one read of two levels per expand, down to the deepest unit',
     async () => {
-      // Acme ── Engineering ── Platform ── Core ── Kernel: Ann (four levels below the root).
+      // Acme ── Engineering ─┬─ Platform ── Core ── Kernel: Ann (four levels below the root)
+      //                      └─ Data
       const f = orgFactories(t);
       const acme = await f.unit({ name: 'Acme' });
       const engineering = await f.unit({ name: 'Engineering', parent_org_unit_id: acme });
       const platform = await f.unit({ name: 'Platform', parent_org_unit_id: engineering });
+      await f.unit({ name: 'Data', parent_org_unit_id: engineering });
       const core = await f.unit({ name: 'Core', parent_org_unit_id: platform });
       const kernel = await f.unit({ name: 'Kernel', parent_org_unit_id: core });
       await f.assignment({
@@ -189,25 +191,27 @@ describeWithChromium('the org chart page in Chromium', () => {
       expect(loads.map((l) => [l.org_unit_id, l.depth])).toEqual([[acme, 2]]);
       expect(await card(page, 'Platform').count()).toBe(0);
 
-      const platformLoaded = loaded(platform);
-      await card(page, 'Engineering').focus();
-      await page.keyboard.press('+');
+      /** Presses + on a focused unit and waits for the one read it causes (of `read`'s next two levels). */
+      const expand = async (name: string, read: string) => {
+        const answered = loaded(read);
+        await card(page, name).focus();
+        await page.keyboard.press('+');
+        await answered;
+      };
+      // Engineering has two children: expanding it reads its next two levels once, not once per child.
+      await expand('Engineering', engineering);
       await card(page, 'Platform').waitFor();
-      await platformLoaded;
+      await card(page, 'Data').waitFor();
+      await expand('Platform', platform);
+      await card(page, 'Core').waitFor();
+      await expand('Core', core);
+      await card(page, 'Kernel').waitFor();
       expect(loads.map((l) => [l.org_unit_id, l.depth])).toEqual([
         [acme, 2],
+        [engineering, 2],
         [platform, 2],
+        [core, 2],
       ]);
-      // Core came with Platform's load: expanding Platform asks for nothing; expanding Core loads Kernel's subtree.
-      await card(page, 'Platform').focus();
-      await page.keyboard.press('+');
-      await card(page, 'Core').waitFor();
-      const kernelLoaded = loaded(kernel);
-      await card(page, 'Core').focus();
-      await page.keyboard.press('+');
-      await card(page, 'Kernel').waitFor();
-      await kernelLoaded;
-      expect(loads.map((l) => l.org_unit_id)).toEqual([acme, platform, kernel]);
       expect(await card(page, 'Kernel').locator('.unit-counts').textContent()).toBe('1 here · 1 in total');
       expect(await card(page, 'Acme').locator('.unit-counts').textContent()).toBe('0 here · 1 in total');
       expect(problems).toEqual([]);
