@@ -176,6 +176,9 @@
       .compactMarginBetween(() => 30)
       .compactMarginPair(() => 60)
       .initialExpandLevel(1)
+      // No "show next nodes" paging of wide units (the library's default from 2,000 children): its
+      // button is HTML with inline styles, which the CSP refuses. What is drawn is bounded by the loads.
+      .minPagingVisibleNodes(() => Number.MAX_SAFE_INTEGER)
       // The card is built by drawNode; the library's own HTML content stays empty.
       .nodeContent(() => '')
       .nodeUpdate(drawNode)

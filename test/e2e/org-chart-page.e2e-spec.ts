@@ -221,6 +221,25 @@ describeWithChromium('the org chart page in Chromium', () => {
   );
 
   it(
+    'draws a unit of 2,101 children, every one, without a console error (no paging button with inline styles)',
+    async () => {
+      const acme = await orgFactories(t).unit({ name: 'Acme' });
+      await t.sql(
+        `insert into org_unit (id, name, parent_id, created_at, updated_at)
+         select gen_random_uuid(), 'Team ' || lpad(g::text, 4, '0'), ?, now(), now() from generate_series(1, 2101) g`,
+        [acme],
+      );
+      const { page, problems } = await open();
+      await card(page, 'Team 2101').waitFor({ timeout: 60_000 });
+      expect(await page.locator('.unit-card').count()).toBe(2102);
+      expect(await page.locator('.paging-button-wrapper').count()).toBe(0);
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
     'finds a person and shows their units and manager chain',
     async () => {
       await seed();
