@@ -74,9 +74,11 @@
     };
   }
 
-  /** The subtree of `id` down to LOOKAHEAD levels, with head counts, page by page. */
+  /**
+   * The subtree of `id` down to LOOKAHEAD levels, with head counts, page by page: one request per
+   * page however many children the unit has. Returns the units not drawn yet.
+   */
   async function loadBelow(id) {
-    if (state.loaded.has(id)) return [];
     const found = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { data, total } = await api(
@@ -139,12 +141,11 @@
   }
 
   async function onExpandOrCollapse(node) {
-    if (!node.children) return;
-    // Each newly shown child gets its own children loaded, so that it can be expanded in turn.
-    const missing = node.children.filter((c) => !state.loaded.has(c.data.id)).map((c) => c.data.id);
+    if (!node.children || node.children.every((c) => state.loaded.has(c.data.id))) return;
+    // The newly shown children get their own children loaded, so that each can be expanded in turn:
+    // one read of the unit's next two levels, rather than one read per child.
     try {
-      const added = [];
-      for (const id of missing) added.push(...(await loadBelow(id)));
+      const added = await loadBelow(node.data.id);
       if (added.length) {
         addNodes(added);
         state.chart.updateNodesState();
@@ -175,6 +176,9 @@
       .compactMarginBetween(() => 30)
       .compactMarginPair(() => 60)
       .initialExpandLevel(1)
+      // No "show next nodes" paging of wide units (the library's default from 2,000 children): its
+      // button is HTML with inline styles, which the CSP refuses. What is drawn is bounded by the loads.
+      .minPagingVisibleNodes(() => Number.MAX_SAFE_INTEGER)
       // The card is built by drawNode; the library's own HTML content stays empty.
       .nodeContent(() => '')
       .nodeUpdate(drawNode)

@@ -62,8 +62,10 @@ describeWithChromium('the org chart page in Chromium', () => {
     await f.assignment({ person_id: cy, org_unit_id: sales });
   }
 
-  async function open(): Promise<{ page: Page; problems: string[] }> {
+  /** A signed-in page showing the Acme tree; `watch` sees the page before it loads (to record its first requests). */
+  async function open(watch?: (page: Page) => void): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    watch?.(page);
     const problems: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning')
@@ -71,6 +73,10 @@ describeWithChromium('the org chart page in Chromium', () => {
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    // No CDN: everything the page loads or calls comes from the application itself (it works offline).
+    page.on('request', (request) => {
+      if (!request.url().startsWith(`${base}/`) && !request.url().startsWith('data:')) problems.push(`request elsewhere: ${request.url()}`);
+    });
     await page.goto(`${base}/org-chart`);
     await page.fill('#token', t.tokens.viewer);
     await page.click('#token-form button[type=submit]');
@@ -150,6 +156,83 @@ describeWithChromium('the org chart page in Chromium', () => {
       await card(page, 'Engineering').focus();
       await page.keyboard.press('Enter');
       await page.locator('#unit-people li', { hasText: 'Nobody is assigned here.' }).waitFor();
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'loads a subtree only when its parent is expanded, one read of two levels per expand, down to the deepest unit',
+    async () => {
+      // Acme ── Engineering ─┬─ Platform ── Core ── Kernel: Ann (four levels below the root)
+      //                      └─ Data
+      const f = orgFactories(t);
+      const acme = await f.unit({ name: 'Acme' });
+      const engineering = await f.unit({ name: 'Engineering', parent_org_unit_id: acme });
+      const platform = await f.unit({ name: 'Platform', parent_org_unit_id: engineering });
+      await f.unit({ name: 'Data', parent_org_unit_id: engineering });
+      const core = await f.unit({ name: 'Core', parent_org_unit_id: platform });
+      const kernel = await f.unit({ name: 'Kernel', parent_org_unit_id: core });
+      await f.assignment({
+        person_id: await f.person({ email: 'ann@example.com', firstName: 'Ann', lastName: 'Archer' }),
+        org_unit_id: kernel,
+      });
+      const loads: { org_unit_id: string; depth: number }[] = [];
+      const { page, problems } = await open((p) =>
+        p.on('request', (request) => {
+          if (request.url() === `${base}/v2/org-unit/descendants`) loads.push(JSON.parse(request.postData() ?? '{}') as (typeof loads)[0]);
+        }),
+      );
+      const loaded = (unit: string) =>
+        page.waitForResponse((res) => res.url() === `${base}/v2/org-unit/descendants` && res.request().postData()?.includes(unit) === true);
+      await card(page, 'Engineering').waitFor();
+      // First draw: the root and two levels below it, nothing deeper.
+      expect(loads.map((l) => [l.org_unit_id, l.depth])).toEqual([[acme, 2]]);
+      expect(await card(page, 'Platform').count()).toBe(0);
+
+      /** Presses + on a focused unit and waits for the one read it causes (of `read`'s next two levels). */
+      const expand = async (name: string, read: string) => {
+        const answered = loaded(read);
+        await card(page, name).focus();
+        await page.keyboard.press('+');
+        await answered;
+      };
+      // Engineering has two children: expanding it reads its next two levels once, not once per child.
+      await expand('Engineering', engineering);
+      await card(page, 'Platform').waitFor();
+      await card(page, 'Data').waitFor();
+      await expand('Platform', platform);
+      await card(page, 'Core').waitFor();
+      await expand('Core', core);
+      await card(page, 'Kernel').waitFor();
+      expect(loads.map((l) => [l.org_unit_id, l.depth])).toEqual([
+        [acme, 2],
+        [engineering, 2],
+        [platform, 2],
+        [core, 2],
+      ]);
+      expect(await card(page, 'Kernel').locator('.unit-counts').textContent()).toBe('1 here · 1 in total');
+      expect(await card(page, 'Acme').locator('.unit-counts').textContent()).toBe('0 here · 1 in total');
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'draws a unit of 2,101 children, every one, without a console error (no paging button with inline styles)',
+    async () => {
+      const acme = await orgFactories(t).unit({ name: 'Acme' });
+      await t.sql(
+        `insert into org_unit (id, name, parent_id, created_at, updated_at)
+         select gen_random_uuid(), 'Team ' || lpad(g::text, 4, '0'), ?, now(), now() from generate_series(1, 2101) g`,
+        [acme],
+      );
+      const { page, problems } = await open();
+      await card(page, 'Team 2101').waitFor({ timeout: 60_000 });
+      expect(await page.locator('.unit-card').count()).toBe(2102);
+      expect(await page.locator('.paging-button-wrapper').count()).toBe(0);
       expect(problems).toEqual([]);
       await page.close();
     },

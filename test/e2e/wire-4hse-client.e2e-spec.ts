@@ -186,6 +186,53 @@ describe("4HSE's PHP client (Laravel HTTP over Guzzle), replayed on the wire", (
     expect(await t.sql('select count(*)::int as n from org_unit')).toEqual([{ n: 0 }]);
   });
 
+  it('ancestors by ?id= with with_counts=1, history=1 and as_of in 4HSE form, Content-Type and no body', async () => {
+    const root = await f.unit({ name: 'Root', project_id: PROJECT });
+    const child = await f.unit({ name: 'Child', parent_org_unit_id: root, project_id: PROJECT });
+    const leaf = await f.unit({ name: 'Leaf', parent_org_unit_id: child, project_id: PROJECT });
+    await f.assignment({ person_id: await f.person({ email: 'ann@example.com' }), org_unit_id: leaf });
+    // http_build_query: a space as +, the colons percent-encoded.
+    const res = await guzzle('GET', `/v2/org-unit/ancestors?id=${phpId(leaf)}&with_counts=1&history=1&as_of=2999-01-01+00%3A00%3A00`);
+    expect(res.statusLine).toBe('HTTP/1.1 200 OK');
+    const unit = (id: string, name: string, parent: string | null, depth: number) => ({
+      org_unit_id: id,
+      code: null,
+      name,
+      description: null,
+      parent_org_unit_id: parent,
+      project_id: PROJECT,
+      external_id: null,
+      valid_from: null,
+      valid_to: null,
+      owned_active: true,
+      parent_active: true,
+      depth,
+      head_count: 0,
+      total_head_count: 1,
+    });
+    expect(JSON.parse(res.body)).toEqual([unit(root, 'Root', null, 0), unit(child, 'Child', root, 1)]);
+    // Before the units existed (a date alone is midnight UTC): none of them, so 404.
+    expect((await guzzle('GET', `/v2/org-unit/ancestors?id=${phpId(leaf)}&as_of=2000-01-01`)).statusLine).toBe('HTTP/1.1 404 Not Found');
+  });
+
+  it('descendants: PHP-encoded body with the id in upper-case hex and as_of as a date; pagination headers as spelled', async () => {
+    const root = await f.unit({ name: 'Root' });
+    const child = await f.unit({ name: 'Child', parent_org_unit_id: root });
+    await f.assignment({ person_id: await f.person({ email: 'ann@example.com' }), org_unit_id: child });
+    const body = `{"org_unit_id":"${phpId(root)}","with_counts":true,"as_of":"2999-01-01","per-page":50,"page":1}`;
+    const res = await guzzle('POST', '/v2/org-unit/descendants', body);
+    expect(res.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(phpPagination(res)).toEqual({ current_page: 1, page_count: 1, per_page: 50, total_count: 1 });
+    expect(JSON.parse(res.body)).toEqual([
+      expect.objectContaining({ org_unit_id: child, depth: 1, path: [root], head_count: 1, total_head_count: 1 }),
+    ]);
+    const none = await guzzle('POST', '/v2/org-unit/descendants', '[]');
+    expect(none.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    const errors = (JSON.parse(none.body) as { errors: { field: string; message: string }[] }).errors;
+    expect(new Set(errors.map((e) => e.field))).toEqual(new Set(['org_unit_id']));
+    expect(errors[0].message).toBe('is required');
+  });
+
   it('delete with historicize=1: the unit is historicized, not deleted', async () => {
     const id = await f.unit({ name: 'Kept in history' });
     const res = await guzzle('DELETE', `/v2/org-unit/delete?id=${phpId(id)}&historicize=1`);

@@ -62,6 +62,10 @@ export const EXCLUDED: readonly { test: (method: string, path: string) => boolea
     reason: 'Swagger UI and the OpenAPI document itself (served by SwaggerModule, not operations of the API).',
   },
   {
+    test: (_method, path) => path === '/org-chart' || path.startsWith('/org-chart/'),
+    reason: 'The org chart web page and its script and style files (HTML, JavaScript, CSS served outside Nest), not operations of the API.',
+  },
+  {
     test: (method) => method === 'OPTIONS',
     reason: 'CORS preflight, answered by @fastify/cors before routing; OpenAPI does not describe preflight.',
   },
