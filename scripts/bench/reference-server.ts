@@ -185,7 +185,8 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     return personJson(rows[0], Date.now());
   });
 
-  // (b), (e) the active people, a page and the exact count in one statement.
+  // (b), (e) the active people, a page and the exact count in one statement; the offset walked over the
+  // ids alone (index-only), the page's rows read by primary key, as the service does.
   app.get('/api/v2/data/people', async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply) => {
     const paging = pageParams(request.query);
     if (!paging) return problem(reply, 400, 'page or per-page out of range');
@@ -196,7 +197,8 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     const { rows } = await pool.query<PersonRow & { total_rows: number }>({
       name: `ref-people-${order}`,
       text: `select counted.total_rows, page.*, ${MANAGER_EMAIL('page')} from (select count(*)::int as total_rows from person p ${where}) counted
-               left join lateral (select ${PERSON_COLUMNS} from person p ${where} order by ${order} limit $2 offset $3) page on true
+               left join lateral (select ${PERSON_COLUMNS} from (select p.id from person p ${where} order by ${order} limit $2 offset $3) k
+                 join person p using (id)) page on true
               order by ${order}`,
       values: [at, paging.perPage, (paging.page - 1) * paging.perPage],
     });

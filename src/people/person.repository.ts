@@ -152,7 +152,13 @@ export class PersonRepository {
       const keyed = await countedPage<PersonDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: 0 });
       if (keyed.items.length > 0 || keyed.total <= offsetOf(page)) return keyed;
     }
-    return countedPage<PersonDto>(run, statement, { limit: page.perPage, offset: offsetOf(page) });
+    if (asOf !== undefined) return countedPage<PersonDto>(run, statement, { limit: page.perPage, offset: offsetOf(page) });
+    // The offset is walked over the ids alone, then only the page's rows are read by primary key: with
+    // the default order (id) the walk is an index-only scan of person_id_validity_idx (no heap row read
+    // for the rows skipped), 1.1 s -> 30 ms at offset 90,000 (docs/performance.md). Same rows, same order.
+    const pageFrom = sql`(select p.* from (select p.id from person p ${whereSql(where)} order by ${sql.raw(order)}
+      limit ${page.perPage} offset ${offsetOf(page)}) k join person p on p.id = k.id) p`;
+    return countedPage<PersonDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: 0 });
   }
 
   /**
