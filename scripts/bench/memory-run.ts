@@ -74,6 +74,15 @@ function rssOf(pid: number): number | undefined {
   }
 }
 
+/** The Node flags of package.json's start:prod (`node <flags> dist/src/main.js`). */
+function productionNodeFlags(root: string): string[] {
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts;
+  const words = (scripts?.['start:prod'] ?? '').split(/\s+/).filter((w) => w !== '');
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js')
+    throw new Error('package.json start:prod is not "node [flags] dist/src/main.js"');
+  return words.slice(1, -1);
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -118,8 +127,13 @@ export async function runMemoryRun(settings: MemoryRunSettings, signal: AbortSig
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const out = openSync(settings.logFile, 'a');
-  // SERVICE_NODE_OPTIONS: Node flags for the service alone (heap limits, --trace-gc), not for the harness.
-  const nodeFlags = (settings.env.SERVICE_NODE_OPTIONS ?? '').split(/\s+/).filter((f) => f !== '');
+  // Production's command line (package.json start:prod, as the Dockerfile has it), plus
+  // SERVICE_NODE_OPTIONS: Node flags for the service alone (--trace-gc), not for the harness.
+  const nodeFlags = [
+    ...productionNodeFlags(settings.root),
+    ...(settings.env.SERVICE_NODE_OPTIONS ?? '').split(/\s+/).filter((f) => f !== ''),
+  ];
+  settings.log(`service: node ${[...nodeFlags, 'dist/src/main.js'].join(' ')}`);
   const child = spawn(process.execPath, [...nodeFlags, join(settings.root, 'dist', 'src', 'main.js')], {
     env: { ...settings.env, DATABASE_URL: settings.databaseUrl, HOST: '127.0.0.1', PORT: String(port), DB_MIGRATE_ON_START: 'true' },
     stdio: ['ignore', out, 'pipe'],
@@ -224,7 +238,7 @@ export function formatMemoryRun(result: MemoryRunResult): string {
     perOperation.set(s.operation, entry);
   }
   const lines = [
-    `Memory run: the service alone (process ${result.pid}, node dist/src/main.js), ${result.seconds} s of the operations in turn`,
+    `Memory run: the service alone (process ${result.pid}, package.json start:prod), ${result.seconds} s of the operations in turn`,
     `RSS: ${result.startMiB} MiB ready before the load; ${result.minutes.map((m) => `${m.minute} min ${m.rssMiB}`).join(', ')}; max ${result.maxMiB} MiB; end ${result.endMiB} MiB`,
     `second half: ${result.secondHalfSlopeMiBPerMinute} MiB per minute (least squares; at most ${SLOPE_LIMIT_MIB_PER_MINUTE} counts as no growth); limit ${RSS_LIMIT_MIB} MiB (250 MB)`,
     ...[...perOperation].map(
