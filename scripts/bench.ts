@@ -12,6 +12,7 @@ import { SiteRole } from '../src/common/auth/site-roles.js';
 import { Scope } from '../src/common/auth/scopes.js';
 import { ConfigError, loadConfig, type AppConfig } from '../src/config/app-config.js';
 import { prepareDatabase } from '../src/database/prepare.js';
+import { cliOrmConfig } from '../src/entities.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import { harnessOrm, inSeedTransaction, openBenchDatabase, sqlOn, type BenchDatabase } from './bench/database.js';
 import { answerOf, preflight, runLoad, type Answer, type LoadTarget } from './bench/load.js';
@@ -20,8 +21,9 @@ import { org } from './bench/org.dataset.js';
 import { people, reporting, setPeople } from './bench/people.dataset.js';
 import { scim } from './bench/scim.dataset.js';
 import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
-import { formatReport, writeReport, type AsOfRatio, type BenchReport, type DatasetReport } from './bench/report.js';
+import { formatReport, writeMemoryReport, writeReport, type AsOfRatio, type BenchReport, type DatasetReport } from './bench/report.js';
 import { runTimed } from './bench/timed.js';
+import { formatMemoryRun, runMemoryRun } from './bench/memory-run.js';
 import { runSyncBench } from './bench/sync.js';
 import {
   Fixtures,
@@ -58,6 +60,9 @@ const USAGE = `Usage: npm run bench -- [options]
                          rounds of log-on and log-off runs of the change-log overhead writes (at least 2)
   --people N             people to seed (default 100000; another count reseeds)
   --log-file PATH        where the service's log lines go (default /dev/null; written as to stdout)
+  --memory-run SECONDS   instead of measuring: start the service in a process of its own (node dist/src/main.js),
+                         drive the five operations of issue 10 in turn (--duration seconds each, narrow with --only)
+                         for SECONDS, and report that process's RSS each minute (issue 10, point 5)
   --help
 Database: organigram_bench on the server of BENCH_DATABASE_URL, else DATABASE_URL, else an embedded
 PostgreSQL of its own (.data/bench-postgres, port 54339). The application settings (DB_POOL_MAX,
@@ -76,6 +81,8 @@ interface Options extends LoadSettings {
   readonly rounds: number;
   readonly people: number;
   readonly logFile: string;
+  /** Seconds of the memory run (0: none). */
+  readonly memoryRun: number;
 }
 
 function fail(message: string): never {
@@ -107,6 +114,7 @@ function parseOptions(args: string[]): Options {
         rounds: { type: 'string' },
         people: { type: 'string' },
         'log-file': { type: 'string' },
+        'memory-run': { type: 'string' },
         only: { type: 'string', multiple: true },
         help: { type: 'boolean', default: false },
       },
@@ -121,8 +129,12 @@ function parseOptions(args: string[]): Options {
   }
   const only = (values.only ?? []).map((o) => o.toLowerCase());
   const selected = (o: { name: string }) => only.length === 0 || only.some((text) => o.name.toLowerCase().includes(text));
-  const operations = OPERATIONS.filter((o) => selected(o) && (!values.reference || o.reference));
-  const timed = values.reference ? [] : TIMED_OPERATIONS.filter(selected);
+  const memoryRun = whole(values['memory-run'], '--memory-run', 0, 0, 86_400);
+  if (memoryRun > 0 && memoryRun < 60) fail('--memory-run must be at least 60 seconds');
+  // The memory run drives the five operations of issue 10 (those the reference answers).
+  const fiveOnly = values.reference || memoryRun > 0;
+  const operations = OPERATIONS.filter((o) => selected(o) && (!fiveOnly || o.reference));
+  const timed = fiveOnly ? [] : TIMED_OPERATIONS.filter(selected);
   if (operations.length + timed.length === 0) fail(`--only matches no operation\n${USAGE}`);
   return {
     duration: whole(values.duration, '--duration', 10, 1, 3600),
@@ -136,6 +148,7 @@ function parseOptions(args: string[]): Options {
     rounds: whole(values.rounds, '--rounds', 1, 1, 20),
     people: whole(values.people, '--people', 100_000, 1000, 10_000_000),
     logFile: values['log-file'] ?? '/dev/null',
+    memoryRun,
   };
 }
 
@@ -160,13 +173,15 @@ function datasetsFor(operations: readonly { datasets: readonly Dataset<unknown>[
  * window; the guard still counts and answers its headers) and TOKEN_CONCURRENCY (the process-wide
  * limit of expensive reads, DB_POOL_MAX - 2 at once, stays as in production).
  */
+function benchEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, RATE_LIMIT: process.env.RATE_LIMIT ?? '10000000', TOKEN_CONCURRENCY: process.env.TOKEN_CONCURRENCY ?? '10000' };
+}
+
 function appConfig(url: string): AppConfig {
   try {
     return loadConfig({
-      ...process.env,
+      ...benchEnv(),
       DATABASE_URL: url,
-      RATE_LIMIT: process.env.RATE_LIMIT ?? '10000000',
-      TOKEN_CONCURRENCY: process.env.TOKEN_CONCURRENCY ?? '10000',
       HOST: '127.0.0.1',
       PORT: '0',
       DB_MIGRATE_ON_START: 'true',
@@ -488,6 +503,58 @@ function asOfRatios(operations: readonly Operation[], results: readonly Operatio
   });
 }
 
+/** `--memory-run`: the service in a process of its own under the five operations (scripts/bench/memory-run.ts). */
+async function memoryRun(config: AppConfig, db: BenchDatabase, data: PreparedData, options: Options, signal: AbortSignal): Promise<number> {
+  // With every entity (as the token CLI has it): the harness creates the token the load carries.
+  const harness = new MikroORM({ ...cliOrmConfig(config, db.url), allowGlobalContext: true, logger: () => undefined });
+  try {
+    const token = await new TokensService(harness.em.fork(), config).create({
+      name: BENCH_TOKEN_NAME,
+      role: SiteRole.OpseraAdministrator,
+      scopes: [Scope.Api, Scope.Scim],
+    });
+    const loadAverage = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+    log(
+      `memory run: ${options.memoryRun} s, ${options.duration} s per operation, ${options.connections} connections, load average ${loadAverage}`,
+    );
+    try {
+      const result = await runMemoryRun(
+        {
+          root,
+          databaseUrl: db.url,
+          env: benchEnv(),
+          token: token.token,
+          operations: options.operations,
+          fixtures: data.fixtures,
+          seconds: options.memoryRun,
+          segment: options.duration,
+          connections: options.connections,
+          logFile: options.logFile,
+          log,
+        },
+        signal,
+      );
+      if (signal.aborted) return 130;
+      process.stdout.write(`\n${formatMemoryRun(result)}\n`);
+      const file = writeMemoryReport(root, {
+        startedAt: new Date().toISOString(),
+        arguments: process.argv.slice(2),
+        loadAverage,
+        ...result,
+      });
+      process.stdout.write(`\nresults: ${file}\n`);
+      return result.ok ? 0 : 1;
+    } finally {
+      await harness.em.fork().getConnection().execute('delete from api_token where id = ?', [token.id]);
+      await deleteCreatedPeople(sqlOn(harness.em.fork()));
+    }
+  } finally {
+    await harness.close(true);
+  }
+}
+
 async function main(): Promise<number> {
   // Bulk sync is measured on its own (an emptied database, whole jobs timed): scripts/bench/sync.ts.
   if (process.argv.slice(2).join(' ') === '--only sync') return runSyncBench(process.env, root);
@@ -512,6 +579,7 @@ async function main(): Promise<number> {
     const config = appConfig(db.url);
     const data = await prepareData(config, db, datasets, options.reseed);
     if (abort.signal.aborted) return 130;
+    if (options.memoryRun > 0) return await memoryRun(config, db, data, options, abort.signal);
 
     // The logger does all its work (level checks, serializers, redaction, JSON); only the sink differs
     // from production's stdout: a synchronous file write, as pino's default destination is.

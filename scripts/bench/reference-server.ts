@@ -24,6 +24,12 @@ const PERSON_COLUMNS = `id, email, first_name, last_name, display_name, external
 /** The manager's email of the person row `alias` (one primary-key lookup, as the service does per answered row). */
 const MANAGER_EMAIL = (alias: string) => `(select m.email from person m where m.id = ${alias}.manager_id) as manager_email`;
 
+/**
+ * The exact number of people active at $1, as the service counts them: the row count kept by the
+ * person_count triggers minus the people not yet and no longer valid (partial indexes).
+ */
+const ACTIVE_COUNT = `((select coalesce(sum(n), 0) from person_count) - (select count(*) from person where valid_from > $1)
+  - (select count(*) from person where valid_to <= $1))`;
 const ACTIVE = (alias: string) =>
   `((${alias}.valid_from is null or ${alias}.valid_from <= $1) and (${alias}.valid_to is null or ${alias}.valid_to > $1))`;
 
@@ -185,7 +191,8 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     return personJson(rows[0], Date.now());
   });
 
-  // (b), (e) the active people, a page and the exact count in one statement.
+  // (b), (e) the active people, a page and the exact count in one statement; the offset walked over the
+  // ids alone (index-only), the page's rows read by primary key, the count from person_count, as the service does.
   app.get('/api/v2/data/people', async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply) => {
     const paging = pageParams(request.query);
     if (!paging) return problem(reply, 400, 'page or per-page out of range');
@@ -195,8 +202,9 @@ export async function startReferenceServer(databaseUrl: string, poolMax: number)
     const where = `where ${ACTIVE('p')}`;
     const { rows } = await pool.query<PersonRow & { total_rows: number }>({
       name: `ref-people-${order}`,
-      text: `select counted.total_rows, page.*, ${MANAGER_EMAIL('page')} from (select count(*)::int as total_rows from person p ${where}) counted
-               left join lateral (select ${PERSON_COLUMNS} from person p ${where} order by ${order} limit $2 offset $3) page on true
+      text: `select counted.total_rows, page.*, ${MANAGER_EMAIL('page')} from (select ${ACTIVE_COUNT}::int as total_rows) counted
+               left join lateral (select ${PERSON_COLUMNS} from (select p.id from person p ${where} order by ${order} limit $2 offset $3) k
+                 join person p using (id)) page on true
               order by ${order}`,
       values: [at, paging.perPage, (paging.page - 1) * paging.perPage],
     });

@@ -242,9 +242,18 @@ function formatTimed(timed: readonly TimedResult[]): string[] {
 
 /** Writes the report to <root>/bench-results/<startedAt>.json and returns the path relative to root. */
 export function writeReport(root: string, report: BenchReport): string {
+  return writeResults(root, '', report.startedAt, report);
+}
+
+/** Writes a memory run's results (`--memory-run`) to bench-results/memory-<start>.json. */
+export function writeMemoryReport<T extends { startedAt: string }>(root: string, report: T): string {
+  return writeResults(root, 'memory-', report.startedAt, report);
+}
+
+function writeResults(root: string, prefix: string, startedAt: string, report: object): string {
   const dir = join(root, 'bench-results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${report.startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  const file = join(dir, `${prefix}${startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return relative(root, file);
 }
