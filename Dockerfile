@@ -40,5 +40,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # node is PID 1 and handles SIGTERM itself (src/main.ts): in-flight requests finish, the pool closes.
-# The heap flags are package.json's start:prod (RSS under 250 MB, docs/performance.md "Memory").
-CMD ["node", "--max-semi-space-size=16", "--max-old-space-size=192", "dist/src/main.js"]
+CMD ["node", "dist/src/main.js"]
