@@ -85,7 +85,7 @@ export async function createApp(
     },
     loggerInstance: logger,
     // One line per request, written once the acting token is known.
-    logController: new RequestLogController(config.log.requests),
+    logController: new RequestLogController(config.log.requests, logger),
     bodyLimit: config.http.bodyLimitBytes,
     // A request must arrive completely within REQUEST_TIMEOUT_MS (headers within min(10 s, that)):
     // Node then answers 408 through clientErrorHandler and closes. Its check runs every

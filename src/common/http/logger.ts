@@ -66,9 +66,22 @@ export function actingToken(request: object): { tokenId: string | null; tokenNam
  * could not name the token. Its `route not found` line goes through the URL redaction too.
  */
 export class RequestLogController extends LogController {
+  /**
+   * The completion lines of requests answered without error, written without pino's redaction: their
+   * fields are safe by construction (the serialized request has no headers, the URL is redacted by
+   * {@link redactUrl}, the token is named by id and name only), and redaction's `*.token` path passed
+   * every field of every line through the redactor (1.5 % of an org-person index's CPU, issue 10).
+   * Same fields, same order (`reqId` first, as the request's own logger binds it). Error lines keep it.
+   */
+  private readonly completions?: Logger;
+
   /** `requests` false (LOG_REQUESTS=false): no line for a request answered without error. */
-  constructor(private readonly requests = true) {
+  constructor(
+    private readonly requests = true,
+    logger?: Logger,
+  ) {
     super();
+    this.completions = logger?.child({}, { redact: [] });
   }
 
   override incomingRequest(): void {
@@ -79,6 +92,7 @@ export class RequestLogController extends LogController {
     if (!error && !this.requests) return;
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime, ...actingToken(request) };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else if (this.completions) this.completions.info({ reqId: request.id, ...fields }, 'request completed');
     else reply.log.info(fields, 'request completed');
   }
 
