@@ -265,6 +265,7 @@ const NO_RUN: RunSummary = {
   errors: 0,
   timeouts: 0,
   loadAverage: 0,
+  cpuMsPerResponse: null,
 };
 
 /**
@@ -332,17 +333,21 @@ const clean = (run: RunSummary) => run.non2xx === 0 && run.errors === 0;
 const cleanMeasure = (operation: Operation, m: Measured) =>
   statusOk(operation, m.first.status) && clean(m.measured) && clean(m.warmup) && m.measured.responses > 0;
 
-function middle(values: readonly (number | null)[]): number | null {
+function middle(values: readonly (number | null)[], scale = 100): number | null {
   const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
   if (known.length === 0) return null;
   const m = Math.floor(known.length / 2);
-  return Math.round((known.length % 2 === 1 ? known[m] : (known[m - 1] + known[m]) / 2) * 100) / 100;
+  return Math.round((known.length % 2 === 1 ? known[m] : (known[m - 1] + known[m]) / 2) * scale) / scale;
 }
 
 const medianOf = (runs: readonly RunSummary[]) => ({
   requestsPerSecond: middle(runs.map((r) => r.requestsPerSecond)) ?? 0,
   p50: middle(runs.map((r) => r.latencyMs.p50)),
   p99: middle(runs.map((r) => r.latencyMs.p99)),
+  cpuMsPerResponse: middle(
+    runs.map((r) => r.cpuMsPerResponse),
+    1000,
+  ),
 });
 
 /** The round whose throughput is closest to the median: it stands for the rounds in the usual columns. */

@@ -32,7 +32,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), autoLoadEntities: true, registerRequestContext: true }),
+        // The request context (an EntityManager fork per request, made on first use) is app.setup.ts's.
+        MikroOrmModule.forRoot({ ...ormConfig(config, databaseUrl), autoLoadEntities: true, registerRequestContext: false }),
         JobsModule.forRoot(config, databaseUrl),
         AuthModule,
         LoadModule,

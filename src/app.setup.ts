@@ -1,4 +1,6 @@
 import { NestFactory } from '@nestjs/core';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { runInRequestContext } from './database/request-context.js';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { completeDocument } from './common/openapi/complete-document.js';
@@ -83,7 +85,7 @@ export async function createApp(
     },
     loggerInstance: logger,
     // One line per request, written once the acting token is known.
-    logController: new RequestLogController(config.log.requests),
+    logController: new RequestLogController(config.log.requests, logger),
     bodyLimit: config.http.bodyLimitBytes,
     // A request must arrive completely within REQUEST_TIMEOUT_MS (headers within min(10 s, that)):
     // Node then answers 408 through clientErrorHandler and closes. Its check runs every
@@ -113,6 +115,12 @@ export async function createApp(
   app.useGlobalFilters(filter);
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Each request runs in a MikroORM request context whose EntityManager fork is made on first use
+  // (database/request-context.ts); read models and single statements never make one (issue 10).
+  const em = app.get(MikroORM).em;
+  fastify.addHook('onRequest', (_request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    runInRequestContext(em, done);
+  });
   // Bodies are JSON only: text and form bodies are a 415, never strings or fields handed to the validators.
   fastify.removeContentTypeParser('text/plain');
   // Contract section 4.1: bodiless requests whatever their Content-Type, header case on the wire, 413 reaching a client still sending.

@@ -97,6 +97,7 @@ export async function runLoad(
   const requests: RequestSpec[] | undefined = next ? [{ setupRequest: (request) => withVariant(request, next()) }] : undefined;
   const loadAverage = loadavg()[0] ?? 0;
   const latencies: number[] = [];
+  const cpuAtStart = process.cpuUsage();
 
   const result = await new Promise<Result>((resolve, reject) => {
     // Declared before the call: autocannon calls back synchronously when it refuses the options. Only
@@ -127,10 +128,12 @@ export async function runLoad(
     if (signal.aborted) stop(); // interrupted before this run started: stop it at once
   });
 
+  const cpu = process.cpuUsage(cpuAtStart);
   const sorted = Float64Array.from(latencies).sort();
+  const responses = Object.values(result.statusCodeStats).reduce((sum, s) => sum + s.count, 0);
   return {
     seconds: result.duration,
-    responses: Object.values(result.statusCodeStats).reduce((sum, s) => sum + s.count, 0),
+    responses,
     requestsPerSecond: round2(result.requests.average) ?? 0,
     latencyMs: {
       p50: round2(percentile(sorted, 50)),
@@ -143,5 +146,6 @@ export async function runLoad(
     errors: result.errors,
     timeouts: result.timeouts,
     loadAverage: round2(loadAverage) ?? 0,
+    cpuMsPerResponse: responses > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / responses) * 1000) / 1000 : null,
   };
 }

@@ -178,9 +178,23 @@ function formatComparison(results: readonly OperationResult[]): string[] {
   const compared = results.filter((r) => r.comparison !== undefined);
   if (compared.length === 0) return [];
   const rounds = Math.max(...compared.map((r) => r.comparison!.service.length));
-  const header = ['operation', 'service req/s', 'p50 ms', 'p99 ms', 'reference req/s', 'p50 ms', 'p99 ms', 'service / reference'];
+  const header = [
+    'operation',
+    'service req/s',
+    'p50 ms',
+    'p99 ms',
+    'reference req/s',
+    'p50 ms',
+    'p99 ms',
+    'service / reference',
+    'CPU ms/resp service',
+    'reference',
+    'CPU reference / service',
+  ];
   const rows = compared.map((r) => {
     const c = r.comparison!;
+    const cpuService = c.serviceMedian.cpuMsPerResponse;
+    const cpuReference = c.referenceMedian.cpuMsPerResponse;
     return [
       r.operation,
       fixed(c.serviceMedian.requestsPerSecond, 1),
@@ -190,13 +204,18 @@ function formatComparison(results: readonly OperationResult[]): string[] {
       fixed(c.referenceMedian.p50, 2),
       fixed(c.referenceMedian.p99, 2),
       `${fixed(c.ratio, 2)}${r.ok && c.referenceOk ? '' : ' FAILED'}`,
+      fixed(cpuService, 3),
+      fixed(cpuReference, 3),
+      cpuService && cpuReference !== null ? fixed(cpuReference / cpuService, 2) : '-',
     ];
   });
   const lines = [
     '',
     `Service against the reference (Fastify + pg, scripts/bench/reference-server.ts), measured alternately, ` +
       `${rounds} round${rounds > 1 ? 's (medians)' : ''}:`,
-    table(header, rows, new Set([1, 2, 3, 4, 5, 6, 7])),
+    table(header, rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])),
+    'CPU ms/resp: CPU time of the bench process (server and load generator) per response, medians of the rounds; ' +
+      "its ratio is the Node-side cost, less moved by the machine's load than req/s.",
   ];
   for (const r of compared.filter((x) => !x.comparison!.referenceOk)) {
     const bad = r.comparison!.reference.find((run) => run.non2xx + run.errors > 0);

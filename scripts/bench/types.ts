@@ -150,6 +150,12 @@ export interface RunSummary {
   readonly timeouts: number;
   /** Operating system load average (1 min) when the run started: a noise indicator. */
   readonly loadAverage: number;
+  /**
+   * CPU time of this process (user + system) during the run per response, in ms: the server measured
+   * and the load generator (the same for the service and the reference). Far less sensitive to the
+   * machine's load than req/s; the Node-side cost of an operation. Null without responses.
+   */
+  readonly cpuMsPerResponse: number | null;
 }
 
 export interface OperationResult {
@@ -175,12 +181,20 @@ export interface OperationResult {
   readonly logOverhead?: Comparison;
 }
 
+/** Medians over the rounds of one side. */
+export interface Median {
+  readonly requestsPerSecond: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly cpuMsPerResponse: number | null;
+}
+
 export interface Comparison {
   readonly service: readonly RunSummary[];
   readonly reference: readonly RunSummary[];
   /** Median over the rounds of the reference's req/s, p50 and p99. */
-  readonly referenceMedian: { readonly requestsPerSecond: number; readonly p50: number | null; readonly p99: number | null };
-  readonly serviceMedian: { readonly requestsPerSecond: number; readonly p50: number | null; readonly p99: number | null };
+  readonly referenceMedian: Median;
+  readonly serviceMedian: Median;
   /** service req/s / reference req/s (medians), 2 decimals. */
   readonly ratio: number | null;
   /** True when every answer of the reference was 2xx and its answer matched the service's. */

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CompiledQuery, type RawBuilder } from 'kysely';
+import { CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
+import { currentEntityManager } from './request-context.js';
 import type { Pool } from 'pg';
 import { createHash } from 'node:crypto';
 
@@ -11,10 +12,19 @@ import { createHash } from 'node:crypto';
  * that instant ({@link recordedAt}).
  */
 export async function rows<T>(em: EntityManager, statement: RawBuilder<T>, asOf?: Date): Promise<T[]> {
-  if (asOf === undefined) return (await statement.execute(em.getKysely())).rows;
-  const kysely = em.getKysely();
+  const kysely = kyselyOf(em);
+  if (asOf === undefined) return (await statement.execute(kysely)).rows;
   const { sql: text, parameters } = recordedAt(statement.compile(kysely), asOf);
   return (await kysely.executeQuery<T>(CompiledQuery.raw(text, [...parameters]))).rows;
+}
+
+/**
+ * `em.getKysely()` (bound to the current transaction, else the pool's), without making the request's
+ * EntityManager fork when there is no transaction (issue 10: see request-context.ts).
+ */
+function kyselyOf(em: EntityManager): Kysely<unknown> {
+  const current = currentEntityManager(em);
+  return current ? current.getKysely() : em.getConnection().getClient<unknown>();
 }
 
 /**
@@ -72,8 +82,10 @@ export async function preparedRows<T>(em: EntityManager, statement: RawBuilder<T
   const connection = em.getConnection();
   // Inside a transaction, or once the ORM is closed (at shutdown: getNativeClient would open a new
   // pool; Kysely's destroyed driver answers instead, which the error mapping turns into a 503).
-  if (em.isInTransaction() || !(connection as unknown as { connected: boolean }).connected) return rows(em, statement, asOf);
-  const compiled = asOf === undefined ? statement.compile(em.getKysely()) : recordedAt(statement.compile(em.getKysely()), asOf);
+  const current = currentEntityManager(em);
+  if (current?.isInTransaction() || !(connection as unknown as { connected: boolean }).connected) return rows(em, statement, asOf);
+  const kysely = kyselyOf(em);
+  const compiled = asOf === undefined ? statement.compile(kysely) : recordedAt(statement.compile(kysely), asOf);
   const pool: Pool = await connection.getNativeClient();
   const result = await pool.query({ name: nameOf(compiled.sql), text: compiled.sql, values: compiled.parameters as unknown[] });
   return result.rows as T[];

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Principal } from '../common/auth/principal.js';
+import type { Authenticator } from '../common/auth/bearer-auth.guard.js';
 import { Scope } from '../common/auth/scopes.js';
 import { ALL_SITE_ROLES, roleAtLeast, SiteRole } from '../common/auth/site-roles.js';
 import { hashToken, generateToken, isWellFormedToken } from '../common/auth/token-format.js';
@@ -39,7 +40,7 @@ function visibleRoles(actor: Principal | undefined): SiteRole[] {
 }
 
 @Injectable()
-export class TokensService {
+export class TokensService implements Authenticator {
   private readonly logger = new Logger('Tokens');
   /** tokenId -> time of our last lastUsedAt write: keeps the writes coarse without asking the database. */
   private readonly lastUsedWrites = new Map<string, number>();
@@ -140,8 +141,11 @@ export class TokensService {
    * token or a wrong checksum is refused here without touching the database.
    */
   async authenticate(token: string): Promise<Principal | null> {
-    if (!isWellFormedToken(token)) return null;
-    const hash = hashToken(token);
+    return isWellFormedToken(token) ? this.authenticateHash(hashToken(token)) : null;
+  }
+
+  /** {@link authenticate} of a well-formed token, by its SHA-256 (the guard hashes once per request). */
+  async authenticateHash(hash: string): Promise<Principal | null> {
     let now = Date.now();
     let row = this.cache.get(hash, now);
     if (!row) {

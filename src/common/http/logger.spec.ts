@@ -27,6 +27,7 @@ describe('redactUrl', () => {
     ['/x;ogm_secret', '/x;[redacted]'],
     ['/x?q=ogm%255Fsecret', '/x?q=[redacted]'],
     ['/x#ogm_secret', '/x#[redacted]'],
+    ['/api/v2/data/people/a%40b.example.com/og%6D%5Fsecret', '/api/v2/data/people/a%40b.example.com/[redacted]'],
   ])('removes a token value wherever it is: %p', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });
@@ -35,6 +36,8 @@ describe('redactUrl', () => {
     expect(redactUrl('/api/v2/data/people?page=2&sort=-lastName')).toBe('/api/v2/data/people?page=2&sort=-lastName');
     expect(redactUrl('/x?mytoken=visible')).toBe('/x?mytoken=visible');
     expect(redactUrl('/x?q=ogm&q=og_m%5')).toBe('/x?q=ogm&q=og_m%5');
+    expect(redactUrl('/api/v2/data/people/Ada.Lovelace%40example.com')).toBe('/api/v2/data/people/Ada.Lovelace%40example.com');
+    expect(redactUrl('/x/og%6D/%5Fa?q=%25')).toBe('/x/og%6D/%5Fa?q=%25');
     expect(redactUrl(undefined)).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ const SECRET_PARAMS = /([?&])(access-token|access_token|token)=[^&#]*/gi;
 /** One path segment, query parameter name or value: the pieces a token value could hide in. */
 const URL_PART = /[^/?&=#;]+/g;
 const TOKEN_VALUE = /ogm_/i;
+const TOKEN_WORD = /token/i;
 /** Every URL the two patterns above could change contains one of these (case-insensitively). */
 const MAY_HOLD_SECRET = /token|ogm_|%/i;
 
@@ -32,6 +33,11 @@ function decodeAscii(part: string): string {
 export function redactUrl(url: string | undefined): string | undefined {
   // Nothing to redact without a token parameter, a token value or an encoding that could hide one.
   if (url === undefined || !MAY_HOLD_SECRET.test(url)) return url;
+  // Percent-encoding alone (an email's `%40` in a path): nothing to redact unless the URL names a token
+  // parameter or its decoding holds a token value. Decoding the whole URL decodes each part (an escape
+  // never spans a separator), so this finds every part the replacement below would (issue 10: the
+  // per-part walk was 1 % of a person read's CPU).
+  if (!TOKEN_WORD.test(url) && !TOKEN_VALUE.test(decodeAscii(url))) return url;
   return url
     ?.replace(SECRET_PARAMS, '$1$2=[redacted]')
     .replace(URL_PART, (part) => (TOKEN_VALUE.test(decodeAscii(part)) ? '[redacted]' : part));
@@ -60,9 +66,22 @@ export function actingToken(request: object): { tokenId: string | null; tokenNam
  * could not name the token. Its `route not found` line goes through the URL redaction too.
  */
 export class RequestLogController extends LogController {
+  /**
+   * The completion lines of requests answered without error, written without pino's redaction: their
+   * fields are safe by construction (the serialized request has no headers, the URL is redacted by
+   * {@link redactUrl}, the token is named by id and name only), and redaction's `*.token` path passed
+   * every field of every line through the redactor (1.5 % of an org-person index's CPU, issue 10).
+   * Same fields, same order (`reqId` first, as the request's own logger binds it). Error lines keep it.
+   */
+  private readonly completions?: Logger;
+
   /** `requests` false (LOG_REQUESTS=false): no line for a request answered without error. */
-  constructor(private readonly requests = true) {
+  constructor(
+    private readonly requests = true,
+    logger?: Logger,
+  ) {
     super();
+    this.completions = logger?.child({}, { redact: [] });
   }
 
   override incomingRequest(): void {
@@ -73,6 +92,7 @@ export class RequestLogController extends LogController {
     if (!error && !this.requests) return;
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime, ...actingToken(request) };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else if (this.completions) this.completions.info({ reqId: request.id, ...fields }, 'request completed');
     else reply.log.info(fields, 'request completed');
   }
 

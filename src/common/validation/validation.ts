@@ -3,6 +3,10 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { getMetadataStorage, validateSync } from 'class-validator';
 import { InvalidInputError } from '../errors/domain-errors.js';
 import type { FieldError } from '../errors/problem.js';
+import { memoizeValidationMetadata } from './metadata-cache.js';
+
+// Every validation of the process (the global pipe, validatedDto) reads the rules per class once.
+memoizeValidationMetadata();
 
 /** Flattens class-validator's nested errors into `{field, message}` pairs with dotted paths. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
