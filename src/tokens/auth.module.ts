@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokensModule } from './tokens.module.js';
-import { AUTHENTICATOR, BearerAuthGuard } from '../common/auth/bearer-auth.guard.js';
-import { TokensService } from './tokens.service.js';
+import { BearerAuthGuard } from '../common/auth/bearer-auth.guard.js';
+import { BEARER_STRATEGY_NAME } from '../common/auth/auth.constants.js';
+import { BearerStrategy } from './bearer.strategy.js';
 import { PermissionsGuard } from '../common/auth/permissions.guard.js';
 import { RateLimitGuard } from '../common/auth/rate-limit.guard.js';
 import { UnauthenticatedLimiter, UnauthRateLimitGuard } from '../common/auth/unauth-rate-limit.guard.js';
@@ -13,11 +14,11 @@ import { UnauthenticatedLimiter, UnauthRateLimitGuard } from '../common/auth/una
  * site-role authorization.
  */
 @Module({
+  // No PassportModule: its module-wide options would replace the guard's own (its strategy name).
   imports: [TokensModule],
   providers: [
-    // Each application authenticates with its own TokensService and token cache (two applications in
-    // one process are how the e2e tests check revocation across instances).
-    { provide: AUTHENTICATOR, useExisting: TokensService },
+    BearerStrategy,
+    { provide: BEARER_STRATEGY_NAME, useFactory: (strategy: BearerStrategy) => strategy.strategyName, inject: [BearerStrategy] },
     UnauthenticatedLimiter,
     { provide: APP_GUARD, useClass: UnauthRateLimitGuard },
     { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Principal } from '../common/auth/principal.js';
-import type { Authenticator } from '../common/auth/bearer-auth.guard.js';
 import { Scope } from '../common/auth/scopes.js';
 import { ALL_SITE_ROLES, roleAtLeast, SiteRole } from '../common/auth/site-roles.js';
 import { hashToken, generateToken, isWellFormedToken } from '../common/auth/token-format.js';
@@ -40,7 +39,7 @@ function visibleRoles(actor: Principal | undefined): SiteRole[] {
 }
 
 @Injectable()
-export class TokensService implements Authenticator {
+export class TokensService {
   private readonly logger = new Logger('Tokens');
   /** tokenId -> time of our last lastUsedAt write: keeps the writes coarse without asking the database. */
   private readonly lastUsedWrites = new Map<string, number>();
@@ -141,11 +140,8 @@ export class TokensService implements Authenticator {
    * token or a wrong checksum is refused here without touching the database.
    */
   async authenticate(token: string): Promise<Principal | null> {
-    return isWellFormedToken(token) ? this.authenticateHash(hashToken(token)) : null;
-  }
-
-  /** {@link authenticate} of a well-formed token, by its SHA-256 (the guard hashes once per request). */
-  async authenticateHash(hash: string): Promise<Principal | null> {
+    if (!isWellFormedToken(token)) return null;
+    const hash = hashToken(token);
     let now = Date.now();
     let row = this.cache.get(hash, now);
     if (!row) {

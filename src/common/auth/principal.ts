@@ -12,7 +12,7 @@ export interface Principal {
   readonly projectId: string | null;
 }
 
-/** Injects the authenticated {@link Principal} (set by the authentication guard, BearerAuthGuard). */
+/** Injects the authenticated {@link Principal} (set by the bearer strategy). */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   return ctx.switchToHttp().getRequest<{ user: Principal }>().user;
 });

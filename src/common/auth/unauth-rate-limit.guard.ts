@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { TooManyRequestsError } from '../errors/domain-errors.js';
 import { IS_PUBLIC_KEY } from './auth.constants.js';
-import { presentedCredential } from './presented-credential.js';
+import { extractToken } from './token-extraction.js';
+import { hashToken, isWellFormedToken } from './token-format.js';
 
 interface Window {
   start: number;
@@ -58,7 +59,8 @@ export class UnauthenticatedLimiter {
     const { windowMs, unauthLimit } = this.config.rateLimit;
     const now = Date.now();
     this.sweep(now, windowMs);
-    const { hash } = presentedCredential(request, this.config.auth.compat);
+    const token = extractToken(request, this.config.auth.compat);
+    const hash = token !== undefined && isWellFormedToken(token) ? hashToken(token) : undefined;
     if (hash !== undefined && now - (this.trusted.get(hash) ?? -Infinity) < windowMs) {
       this.charges.set(request, { hash });
       return;

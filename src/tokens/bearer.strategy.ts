@@ -1,0 +1,63 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import passport from 'passport';
+import { Strategy } from 'passport-http-bearer';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { TokensService } from './tokens.service.js';
+import { BEARER_STRATEGY } from '../common/auth/auth.constants.js';
+import type { Principal } from '../common/auth/principal.js';
+import { COMPAT_QUERY_PARAM, presentedToken, type TokenSource } from '../common/auth/token-extraction.js';
+
+let applications = 0;
+
+/**
+ * passport-http-bearer, fed only what {@link presentedToken} allows: the strategy itself would also read
+ * `access_token` from the query string and the body, which the contract forbids.
+ *
+ * passport keeps strategies in one registry per process. Under a fixed name, the application created
+ * last would authenticate the requests of every other application in the same process with its own
+ * {@link TokensService} and token cache, so a revocation would reach the revoking application's
+ * requests only through the change notification instead of at once (two instances in one process
+ * is how the e2e tests check revocation across instances). Each application's strategy is
+ * registered under a name of its own, {@link strategyName}, which its guard asks for
+ * (`BEARER_STRATEGY_NAME`), and is removed from the registry when the application closes.
+ */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy) implements OnModuleDestroy {
+  readonly strategyName = `${BEARER_STRATEGY}#${++applications}`;
+
+  constructor(
+    private readonly tokens: TokensService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super({ realm: 'organigram' });
+    passport.use(this.strategyName, this);
+  }
+
+  /**
+   * Called by the mixin's constructor to register the strategy under passport-http-bearer's own name,
+   * shared by every application in the process: skipped, the constructor registers it under
+   * {@link strategyName} instead.
+   */
+  getPassportInstance(): Pick<typeof passport, 'use'> {
+    return { use: () => passport };
+  }
+
+  onModuleDestroy(): void {
+    passport.unuse(this.strategyName);
+  }
+
+  override authenticate(req: TokenSource, options?: object): void {
+    const token = presentedToken(req, this.config.auth.compat);
+    if (this.config.auth.compat && req.query && typeof req.query === 'object') {
+      // The compat parameter is a credential, not a filter: keep it away from query DTOs and logs.
+      delete (req.query as Record<string, unknown>)[COMPAT_QUERY_PARAM];
+    }
+    const view = { headers: { authorization: token === undefined ? undefined : `Bearer ${token}` }, query: {}, body: {} };
+    super.authenticate(view as never, options);
+  }
+
+  async validate(token: string): Promise<Principal | false> {
+    return (await this.tokens.authenticate(token)) ?? false;
+  }
+}
