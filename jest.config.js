@@ -26,6 +26,11 @@ export default {
   // Generous: each e2e file boots the real app and migrates its database in beforeAll, which takes
   // longer than Jest's default 5 s on a loaded 2-core machine. Fault specs pass their own, longer ones.
   testTimeout: 30_000,
+  // Test files run in a worker process that is replaced once it holds more than this after a file.
+  // Without it, Jest runs everything in its own process on a 2-core machine (one worker), and the
+  // modules each file loads anew (native ESM under vm contexts) are never all reclaimed: a full run
+  // of 104 files reached Node's 4 GB heap limit and aborted (CI, 2026-12-01).
+  workerIdleMemoryLimit: '1GB',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
