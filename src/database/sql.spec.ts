@@ -24,4 +24,11 @@ describe('recordedAt (as_of reads, contract section 10.2)', () => {
     const joined = recordedAt({ sql: `${sql} join org_unit u on u.id = a.org_unit_id`, parameters: [] }, at);
     expect(joined.sql).toBe(`${sql} join org_unit_as_of($1::timestamptz) u on u.id = a.org_unit_id`);
   });
+
+  it('leaves a table named with only (the live rows themselves) and the history tables alone', () => {
+    const sql = `select (select count(*) from only person p join person_history h on h.id = p.id), x.* from person x`;
+    expect(recordedAt({ sql, parameters: [] }, at).sql).toBe(
+      `select (select count(*) from only person p join person_history h on h.id = p.id), x.* from person_as_of($1::timestamptz) x`,
+    );
+  });
 });

@@ -39,7 +39,9 @@ const RECORDED_TABLE = /(\bfrom\s+|\bjoin\s+|,\s*)(person|org_unit|org_role|org_
  * over the live table and its history, docs/decisions.md "Point-in-time reads"), with the instant as one
  * more bind parameter. One read statement serves both: a filter or join added to a read is in its
  * as_of form too, and the statement text of reads of now stays exactly what it was. Only for read
- * statements built by the repositories (no writes, no string literals naming the tables).
+ * statements built by the repositories (no writes, no string literals naming the tables). A table
+ * named `only <table>` is left as it is: a part of the statement that computes from the live rows
+ * themselves (the count of a people list as of t is the count of now corrected by the history).
  */
 export function recordedAt(
   compiled: { sql: string; parameters: readonly unknown[] },

@@ -33,13 +33,18 @@ export const INACTIVE_UNITS_CTE = `inactive_units(id) as (
  * down from every inactive unit of the forest. For statements whose rows all belong to those units
  * (a list filtered by unit, one assignment): 3.5 ms instead of 19 ms per request (docs/performance.md).
  * `union` (not `union all`) ends the walk even on a cycle, which the tree rules never allow anyway.
+ * Each step reads the parent by id (`limit 1`: one row per id now and one version per id at any
+ * instant): as of an instant, the planner's estimate of the chain (one row per table of the as-of
+ * union) made each step a hash join over every unit, 5 ms a step instead of an index probe (issue 11
+ * point 3, docs/performance.md).
  * Needs {@link atInstantCte} before it.
  */
 export function inactiveUnitsAmongCte(start: Sql): Sql {
   return sql`unit_chain(start_id, id, parent_id, valid_from, valid_to) as (
     select u.id, u.id, u.parent_id, u.valid_from, u.valid_to from org_unit u where u.id in (${start})
     union
-    select c.start_id, p.id, p.parent_id, p.valid_from, p.valid_to from unit_chain c join org_unit p on p.id = c.parent_id
+    select c.start_id, p.id, p.parent_id, p.valid_from, p.valid_to from unit_chain c
+      cross join lateral (select p.id, p.parent_id, p.valid_from, p.valid_to from org_unit p where p.id = c.parent_id limit 1) p
   ),
   inactive_units(id) as (
     select distinct c.start_id from unit_chain c cross join at_instant where not ${sql.raw(activeSql('c'))}

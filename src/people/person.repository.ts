@@ -76,10 +76,74 @@ function activeAt(alias: string, at: Date): Sql {
  * longer valid at `at`, each an index-only range of a partial index (a few percent of the table). The
  * two sets are disjoint (valid_to > valid_from), and together they are exactly the rows activeAt drops.
  */
-function unfilteredTotal(at: Date | undefined): Sql {
+function unfilteredTotal(at: Date | undefined, table: 'person' | 'only person' = 'person'): Sql {
   const rowCount = sql`(select coalesce(sum(n), 0) from person_count)`;
   if (at === undefined) return rowCount;
-  return sql`${rowCount} - (select count(*) from person where valid_from > ${at}) - (select count(*) from person where valid_to <= ${at})`;
+  const from = sql.raw(table);
+  return sql`${rowCount} - (select count(*) from ${from} where valid_from > ${at}) - (select count(*) from ${from} where valid_to <= ${at})`;
+}
+
+/**
+ * The exact number of people recorded at `asOf` (active at `at` when given), without reading them all:
+ * the same count of now ({@link unfilteredTotal}), minus the live rows that started after `asOf`, plus
+ * the past versions open at `asOf`. For a recent instant each term is a short index range (migration
+ * Migration20261201130000_person_sys_since, which explains the two sets of live rows: inserted after
+ * the instant, or existing then and updated since). Each table is named `only person` or
+ * `person_history`, which the as-of rewrite of the statement leaves as they are (recordedAt): this
+ * part computes from the rows of now and the history itself.
+ */
+function asOfTotal(at: Date | undefined, asOf: Date): Sql {
+  const active = (alias: string) => (at === undefined ? sql`true` : activeAt(alias, at));
+  return sql`${unfilteredTotal(at, 'only person')}
+    - (select count(*) from only person p where p.sys_since > ${asOf} and p.sys_from > ${asOf} and ${active('p')})
+    - (select count(*) from person_history h join only person p on p.id = h.id
+        where ${openAt('h', asOf)} and p.sys_since <= ${asOf} and ${active('p')})
+    + (select count(*) from person_history h where ${openAt('h', asOf)} and ${active('h')})`;
+}
+
+/** Ids of the people not active at `at`: the two partial indexes on valid_to and valid_from (index-only). */
+function inactivePeople(at: Date): Sql {
+  return sql`select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= ${at}
+    union
+    select pe.id from person pe where pe.valid_from is not null and pe.valid_from > ${at}`;
+}
+
+/** A past version of the person row `h` (person_history) was the one recorded at `asOf`. */
+function openAt(h: string, asOf: Date): Sql {
+  return sql`${sql.raw(h)}.sys_from <= ${asOf} and coalesce(${sql.raw(h)}.sys_to, 'infinity'::timestamptz) > ${asOf}`;
+}
+
+/**
+ * Ids of the people not active at `at` as recorded at `asOf`, without reading each live row for its
+ * `sys_from`: the inactive live rows (index-only, as {@link inactivePeople}) but those whose version of
+ * then is not the live one (inserted after `asOf`, or with a past version open at `asOf`: updated
+ * since), and the past versions open at `asOf` that are inactive. For a recent instant every part is
+ * a short index range (Migration20261201130000_person_sys_since explains the two sets). The tables are
+ * named `only person` and `person_history`, which the as-of rewrite leaves as they are.
+ */
+function inactivePeopleAsOf(at: Date, asOf: Date): Sql {
+  return sql`(select pe.id from only person pe where pe.valid_to is not null and pe.valid_to <= ${at}
+      union
+      select pe.id from only person pe where pe.valid_from is not null and pe.valid_from > ${at}
+      except
+      select pe.id from only person pe where pe.sys_since > ${asOf}
+      except
+      select h.id from person_history h where ${openAt('h', asOf)})
+    union
+    select h.id from person_history h where ${openAt('h', asOf)} and not (${activeAt('h', at)})`;
+}
+
+/**
+ * The rows of `branch` over the people as recorded at `asOf`, read from the live rows and the past
+ * versions as two statements joined by `union all`: `branch(table)` selects from `table` aliased `p`,
+ * with the filters, `p.sys_from <= asOf`, the order and the limit of the page's end. The as-of rewrite
+ * would read both through one ordered append, and a page in id order then walked the whole index of the
+ * past versions on id for the few open at `asOf` (the planner costs each input of an append for the
+ * fraction of the page it expects from it: 17 ms of 100,000 past versions, for none). Apart, the past
+ * versions are the short index range of those open at `asOf`, sorted.
+ */
+function versionsAt(asOf: Date, branch: (table: Sql) => Sql): Sql {
+  return sql`${branch(sql`only person`)} union all ${branch(sql`(select * from person_history h where ${openAt('h', asOf)})`)}`;
 }
 
 /** ORDER BY of a people list: the allow-listed sort terms, then the id. */
@@ -151,7 +215,11 @@ export class PersonRepository {
       order,
       id: 'id',
       select: viewColumns('page', filter.at),
-      total: narrowed || asOf !== undefined ? undefined : unfilteredTotal(filter.history ? undefined : filter.at),
+      total: narrowed
+        ? undefined
+        : asOf !== undefined
+          ? asOfTotal(filter.history ? undefined : filter.at, asOf)
+          : unfilteredTotal(filter.history ? undefined : filter.at),
     };
     const run = (stmt: RawBuilder<object>) => preparedRows(this.em, stmt, asOf);
     if (after !== undefined) {
@@ -166,7 +234,15 @@ export class PersonRepository {
       const keyed = await countedPage<PersonDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: 0 });
       if (keyed.items.length > 0 || keyed.total <= offsetOf(page)) return keyed;
     }
-    if (asOf !== undefined) return countedPage<PersonDto>(run, statement, { limit: page.perPage, offset: offsetOf(page) });
+    if (asOf !== undefined) {
+      const end = offsetOf(page) + page.perPage;
+      const pageFrom = sql`(${versionsAt(
+        asOf,
+        (table) => sql`(select p.* from ${table} p where ${sql.join([...where, sql`p.sys_from <= ${asOf}`], sql` and `)}
+        order by ${sql.raw(order)} limit ${end})`,
+      )}) p`;
+      return countedPage<PersonDto>(run, { ...statement, pageFrom }, { limit: page.perPage, offset: offsetOf(page) });
+    }
     // The offset is walked over the ids alone, then only the page's rows are read by primary key: with
     // the default order (id) the walk is an index-only scan of person_id_validity_idx (no heap row read
     // for the rows skipped), 1.1 s -> 30 ms at offset 90,000 (docs/performance.md). Same rows, same order.
@@ -236,15 +312,22 @@ export class PersonRepository {
 
   /**
    * One page of the reports of `managerId` down to `maxDepth` levels (every level when undefined),
-   * each with its depth, sorted and paged as the people list, with the exact total, in one statement
-   * over the closure table reporting_line (migration Migration20261201080000; docs/decisions.md,
-   * "Reporting lines"): the reports are one index range of (manager, depth), the page joins the people
-   * of that range. Without `history`, people not active at `at` are left out (their own reports are
-   * not); the total is then the range's count (index-only) minus the few inactive people in it, found
-   * through the partial indexes on valid_to and valid_from, rather than a join of every report. Run
-   * unprepared: the best plan for the top of a 100,000-person tree and for a leaf differ. With `asOf`,
-   * the same statement as recorded then (rows(): `reporting_line_as_of` and `person_as_of`, migration
-   * Migration20261201113000_reporting_line_history: the closure table keeps its past).
+   * each with its depth, sorted and paged as the people list, with the exact total, over the closure
+   * table reporting_line (migration Migration20261201080000; docs/decisions.md, "Reporting lines"): the
+   * reports are one index range of (manager, depth). Two statements: the size of that range first
+   * (index-only), then the page in the shape that suits it (docs/performance.md, "Reports"):
+   * - a small range (at most SMALL_RANGE, a team or a division) is read once into a materialized CTE
+   *   and joined to its people by id, for the count and the page alike; a prepared statement (its plan
+   *   does not depend on the range's estimate, which the planner cannot know for one manager: 1,722
+   *   rows estimated for 10, and a walk over every person in id order);
+   * - a large range (the top of a 100,000-person tree) keeps the walk: the page follows the sort's
+   *   index and probes the range per person, and without `history` the total is the range's count
+   *   minus the few inactive people in it, found through the partial indexes on valid_to and valid_from
+   *   rather than a join of every report. Unprepared: its plan depends on the range.
+   * Without `history`, people not active at `at` are left out (their own reports are not). With
+   * `asOf`, the same statements as recorded then (`reporting_line_as_of` and `person_as_of`, migration
+   * Migration20261201113000_reporting_line_history: the closure table keeps its past). The range can
+   * change between the two statements: that only changes the shape, each answer is exact on its own.
    */
   async reports(
     managerId: string,
@@ -256,30 +339,55 @@ export class PersonRepository {
       options.maxDepth === undefined
         ? sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth >= 1`
         : sql`${sql.raw(alias)}.ancestor_id = ${managerId} and ${sql.raw(alias)}.depth between 1 and ${options.maxDepth}`;
+    const active = options.history ? sql`` : sql`where ${activeAt('p', options.at)}`;
+    const select = sql`${viewColumns('page', options.at)}, page.depth`;
+    const [range] = await preparedRows(
+      this.em,
+      sql<{ n: number }>`select count(*)::int as n from reporting_line l where ${depth('l')}`,
+      options.asOf,
+    );
+    if (range.n <= SMALL_RANGE) {
+      return countedPage<PersonInLineDto>(
+        (stmt) => preparedRows(this.em, stmt, options.asOf),
+        {
+          withClause: sql`with range as materialized (select r.person_id, r.depth from reporting_line r where ${depth('r')})`,
+          from: sql`(select p.*, r.depth from range r join person p on p.id = r.person_id ${active}) p`,
+          order: orderOf(sort),
+          id: 'id',
+          select,
+        },
+        { limit: page.perPage, offset: offsetOf(page) },
+      );
+    }
     const inRange = sql`(select count(*) from reporting_line l where ${depth('l')})`;
-    // The inactive reports, counted from whichever side is smaller: a small range is joined to its
-    // people; a large one (the top of the tree) probes the few inactive people against it instead.
-    // CASE evaluates only the branch it takes.
+    const inactive = options.asOf === undefined ? inactivePeople(options.at) : inactivePeopleAsOf(options.at, options.asOf);
+    // Without history: one index-only pass over the range, each report looked up in the hashed set of
+    // the few inactive people (3,030 of 100,000), rather than a join of every report to its person.
     const total = options.history
       ? inRange
-      : sql`(select r.n - case when r.n <= ${SMALL_RANGE}
-            then (select count(*) from reporting_line l join person p on p.id = l.person_id where ${depth('l')} and not (${activeAt('p', options.at)}))
-            else (select count(*) from (
-              select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= ${options.at}
-              union
-              select pe.id from person pe where pe.valid_from is not null and pe.valid_from > ${options.at}
-            ) i join reporting_line l on l.person_id = i.id and ${depth('l')}) end
-          from (select ${inRange} as n) r)`;
+      : sql`(select count(*) from reporting_line l where ${depth('l')} and l.person_id not in (${inactive}))`;
+    const where = (alias: string) => sql`${depth('r')} ${options.history ? sql`` : sql`and ${activeAt(alias, options.at)}`}`;
+    const order = orderOf(sort);
+    const limit = offsetOf(page) + page.perPage;
     return countedPage<PersonInLineDto>(
       (stmt) => rows(this.em, stmt, options.asOf),
       {
         withClause: sql``,
-        from: sql`(select p.*, r.depth from reporting_line r join person p on p.id = r.person_id
-          where ${depth('r')} ${options.history ? sql`` : sql`and ${activeAt('p', options.at)}`}) p`,
+        from: sql`(select p.*, r.depth from reporting_line r join person p on p.id = r.person_id where ${where('p')}) p`,
+        // As of an instant, the page is read from the live rows and the past versions separately, each
+        // in the sort's order up to the page's end (see versionsAt).
+        pageFrom:
+          options.asOf === undefined
+            ? undefined
+            : sql`(${versionsAt(
+                options.asOf,
+                (table) => sql`(select p.*, r.depth from reporting_line r join ${table} p on p.id = r.person_id
+                where ${where('p')} and p.sys_from <= ${options.asOf} order by ${sql.raw(order)} limit ${limit})`,
+              )}) p`,
         total,
-        order: orderOf(sort),
+        order,
         id: 'id',
-        select: sql`${viewColumns('page', options.at)}, page.depth`,
+        select,
       },
       { limit: page.perPage, offset: offsetOf(page) },
     );

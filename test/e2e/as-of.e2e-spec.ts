@@ -196,6 +196,64 @@ describe('as_of reads (contract section 10.2)', () => {
       expect((await listPeople({ asOf: after })).body).toEqual({ count: 0, data: [] });
     });
 
+    it('the count of a list as of any instant is exactly the people recorded then (inserts, updates, deletes, an email used again)', async () => {
+      const past = '2020-01-01T00:00:00.000Z';
+      const change = (email: string, body: Record<string, unknown>) => t.http().put(`${PEOPLE}/${email}`).set(write).send(body);
+      const instants = [await instant()];
+      await f.person({ email: 'a@example.com' });
+      await f.person({ email: 'b@example.com' });
+      await f.person({ email: 'c@example.com', validTo: FUTURE_END });
+      instants.push(await instant());
+      expect((await change('a@example.com', { department: 'One' })).status).toBe(200);
+      expect((await change('a@example.com', { department: 'Two' })).status).toBe(200);
+      expect((await change('b@example.com', { validFrom: past, validTo: '2021-01-01T00:00:00.000Z' })).status).toBe(200);
+      instants.push(await instant());
+      expect((await t.http().delete(`${PEOPLE}/c@example.com`).set(write)).status).toBe(204);
+      await f.person({ email: 'd@example.com' });
+      instants.push(await instant());
+      expect((await t.http().delete(`${PEOPLE}/d@example.com`).set(write)).status).toBe(204);
+      await f.person({ email: 'd@example.com', department: 'Again' });
+      expect((await change('d@example.com', { department: 'Later' })).status).toBe(200);
+      expect((await change('b@example.com', { validTo: null })).status).toBe(200);
+      instants.push(await instant());
+      // Every instant a version starts or ends at, and the milliseconds around it.
+      const bounds = await t.sql<{ at: string }>(
+        'select sys_from as at from person_versions union select sys_to from person_versions where sys_to is not null',
+      );
+      for (const { at } of bounds) for (const ms of [-1, 0, 1]) instants.push(new Date(new Date(at).getTime() + ms).toISOString());
+
+      for (const asOf of instants) {
+        for (const history of ['false', 'true']) {
+          const [{ n }] = await t.sql<{ n: number }>(
+            `select count(*)::int as n from person_as_of(?::timestamptz) p
+              where ?::boolean or ((p.valid_from is null or p.valid_from <= ?::timestamptz) and (p.valid_to is null or p.valid_to > ?::timestamptz))`,
+            [asOf, history, asOf, asOf],
+          );
+          const res = await listPeople({ asOf, history, 'per-page': '100' });
+          expect({
+            asOf,
+            history,
+            status: res.status,
+            count: res.body.count,
+            rows: res.body.data.length,
+            header: res.headers['x-pagination-total-count'],
+          }).toEqual({
+            asOf,
+            history,
+            status: 200,
+            count: n,
+            rows: n,
+            header: String(n),
+          });
+        }
+      }
+      // The instants cover every state: none, all three, the updates, and the email used again.
+      const counts = await Promise.all(
+        instants.slice(0, 5).map(async (asOf) => (await listPeople({ asOf, history: 'true' })).body as { count: number }),
+      );
+      expect(counts.map((body) => body.count)).toEqual([0, 3, 3, 3, 3]);
+    });
+
     it('a future instant reads today’s values with validity evaluated then', async () => {
       await f.person({ email: 'fin@example.com', firstName: 'Fin', lastName: 'Ite', validTo: FUTURE_END });
       const fin = personBody({ email: 'fin@example.com', firstName: 'Fin', lastName: 'Ite', validTo: FUTURE_END });
