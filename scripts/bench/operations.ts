@@ -130,10 +130,32 @@ export const OPERATIONS: readonly Operation[] = [
     reference: true,
   },
   {
+    name: 'people list, page 901, as of',
+    method: 'GET',
+    path: '/api/v2/data/people?per-page=100&page=901&asOf={instant}',
+    datasets: [people],
+    asOfOf: 'people list, page 901',
+    vary: () => {
+      const path = `/api/v2/data/people?per-page=100&page=901&asOf=${encodeURIComponent(new Date().toISOString())}`;
+      return () => ({ path });
+    },
+  },
+  {
     name: 'people list, first page',
     method: 'GET',
     path: '/api/v2/data/people?per-page=100',
     datasets: [people],
+  },
+  {
+    name: 'people list, first page, as of',
+    method: 'GET',
+    path: '/api/v2/data/people?per-page=100&asOf={instant}',
+    datasets: [people],
+    asOfOf: 'people list, first page',
+    vary: () => {
+      const path = `/api/v2/data/people?per-page=100&asOf=${encodeURIComponent(new Date().toISOString())}`;
+      return () => ({ path });
+    },
   },
   {
     // (d) of issue 10: every request a new person (deleted again by the harness). After the lists: the
@@ -235,6 +257,21 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    name: 'org-unit index by parent, as of',
+    method: 'POST',
+    path: '/v2/org-unit/index',
+    datasets: [org],
+    asOfOf: 'org-unit index by parent',
+    vary: (fixtures) => {
+      const { unitsWithChildren } = fixtures.get(org);
+      const at = new Date().toISOString();
+      return () => ({
+        path: '/v2/org-unit/index',
+        body: { filter: { parent_org_unit_id: pick(unitsWithChildren) }, 'per-page': 100, as_of: at },
+      });
+    },
+  },
+  {
     // Issue 13 point 4: every level of reports of the top manager (the whole 100,000-person tree), first page.
     name: 'reports depth=all of the top manager',
     method: 'GET',
@@ -306,6 +343,21 @@ export const OPERATIONS: readonly Operation[] = [
     vary: (fixtures) => {
       const { projectRoots } = fixtures.get(org);
       return () => ({ path: '/v2/org-unit/descendants', body: { org_unit_id: pick(projectRoots), with_counts: true, 'per-page': 100 } });
+    },
+  },
+  {
+    name: 'org-unit descendants with counts of a project root, as of',
+    method: 'POST',
+    path: '/v2/org-unit/descendants',
+    datasets: [org],
+    asOfOf: 'org-unit descendants with counts of a project root',
+    vary: (fixtures) => {
+      const { projectRoots } = fixtures.get(org);
+      const at = new Date().toISOString();
+      return () => ({
+        path: '/v2/org-unit/descendants',
+        body: { org_unit_id: pick(projectRoots), with_counts: true, 'per-page': 100, as_of: at },
+      });
     },
   },
 ];
