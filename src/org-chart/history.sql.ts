@@ -50,3 +50,36 @@ export function inactiveUnitsAmongCte(start: Sql): Sql {
     select distinct c.start_id from unit_chain c cross join at_instant where not ${sql.raw(activeSql('c'))}
   )`;
 }
+
+/** The row `alias` of a history table (`<table>_history`) is the version recorded at `asOf`: open then. */
+export function openAtSql(alias: string, asOf: Date): Sql {
+  const a = sql.raw(alias);
+  return sql`${a}.sys_from <= ${asOf} and coalesce(${a}.sys_to, 'infinity'::timestamptz) > ${asOf}`;
+}
+
+/**
+ * Ids of the people not active at `at` (an SQL expression: a bound instant, or `(select at from
+ * at_instant)`), now or as recorded at `asOf`, without reading the people one by one:
+ * - now: the two partial indexes on valid_to and valid_from (index-only, a few percent of the people);
+ * - as of `asOf`: those of now but the live rows whose version of then is not the live one (inserted
+ *   after `asOf`, or with a past version open at `asOf`: updated since), and the past versions open at
+ *   `asOf` that are inactive. For a recent instant every part is a short index range
+ *   (Migration20261201130000_person_sys_since explains the two sets); read through `person_as_of`, the
+ *   live rows were each read for their `sys_from` (100 ms instead of 1 ms on the bench data).
+ * The tables are named `only person` and `person_history`, which the as-of rewrite of a statement
+ * leaves as they are (database/sql.ts, recordedAt): this part reads the history itself.
+ */
+export function inactivePeopleSql(at: Sql, asOf?: Date): Sql {
+  const now = sql`select pe.id from only person pe where pe.valid_to is not null and pe.valid_to <= ${at}
+    union
+    select pe.id from only person pe where pe.valid_from is not null and pe.valid_from > ${at}`;
+  if (asOf === undefined) return now;
+  return sql`(${now}
+      except
+      select pe.id from only person pe where pe.sys_since > ${asOf}
+      except
+      select h.id from person_history h where ${openAtSql('h', asOf)})
+    union
+    select h.id from person_history h
+     where ${openAtSql('h', asOf)} and not ((h.valid_from is null or h.valid_from <= ${at}) and (h.valid_to is null or h.valid_to > ${at}))`;
+}

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { offsetOf, type PageRequest } from '../common/pagination/page.js';
 import { compileFilters, whereSql, type FilterRule, type Sql } from '../common/query/sql-list.js';
 import { rows } from '../database/sql.js';
-import { activeSql, atInstantCte, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
+import { activeSql, atInstantCte, inactivePeopleSql, INACTIVE_UNITS_CTE } from '../org-chart/history.sql.js';
 import { isoSql } from '../org-chart/tree.sql.js';
 import type { AncestorDto, DescendantDto, DescendantsFilterDto, HeadCounts } from './dto/org-hierarchy.dto.js';
 
@@ -38,7 +38,8 @@ const FILTERS: Record<keyof DescendantsFilterDto, FilterRule> = {
  * instant) in an active unit (not in `inactive_units`, so its ancestors are active too), in the unit
  * itself (head_count) or in its subtree (total_head_count). The subtree walk stops at inactive units,
  * whose subtrees count for nothing. A unit without such persons has no row (coalesce to 0). Needs
- * `at_instant` and `inactive_units` before it, in a `with recursive`.
+ * `at_instant` and `inactive_units` before it, in a `with recursive`. With `asOf`, the statement is an
+ * as-of read, and `inactive_people` the people inactive as recorded then (inactivePeopleSql).
  *
  * Measured on the bench data (docs/decisions.md, "Hierarchy reads"), the cost is reading the
  * assignments, not walking the tree, so each is read once:
@@ -52,12 +53,8 @@ const FILTERS: Record<keyof DescendantsFilterDto, FilterRule> = {
  *   one unit of the subtree, the extra times they were counted (persons in several units are the
  *   exception, so this correction reads few rows).
  */
-function headCountsCtes(units: Sql): Sql {
-  return sql`inactive_people(id) as (
-      select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= (select at from at_instant)
-      union
-      select pe.id from person pe where pe.valid_from is not null and pe.valid_from > (select at from at_instant)
-    ),
+function headCountsCtes(units: Sql, asOf: Date | undefined): Sql {
+  return sql`inactive_people(id) as (${inactivePeopleSql(sql`(select at from at_instant)`, asOf)}),
     inactive_roles(id) as (select r.id from org_role r cross join at_instant where not (${sql.raw(activeSql('r'))})),
     count_scope(top, id) as (
       select s.id, s.id from ${units} s where not exists (select from inactive_units i where i.id = s.id)
@@ -118,7 +115,7 @@ export class OrgHierarchyRepository {
     const visible = history
       ? sql`true`
       : sql`(c.n = 0 or (${sql.raw(activeSql('u'))} and (u.parent_id is null or not exists (select from inactive_units i where i.id = u.parent_id))))`;
-    const counts = withCounts ? sql`, ${headCountsCtes(sql`(select org_unit_id as id from chain_rows)`)}` : sql``;
+    const counts = withCounts ? sql`, ${headCountsCtes(sql`(select org_unit_id as id from chain_rows)`, asOf)}` : sql``;
     const found = await rows(
       this.em,
       sql<AncestorDto & { self: boolean; head_count?: number; total_head_count?: number }>`with recursive ${atInstantCte(at)},
@@ -170,7 +167,7 @@ export class OrgHierarchyRepository {
     if (options.maxDepth !== undefined) stops.push(sql`t.depth < ${options.maxDepth}`);
     if (!options.history) stops.push(sql`t.owned_active and t.parent_active`);
     const walk = whereSql(stops);
-    const counts = options.withCounts ? sql`, ${headCountsCtes(sql`(select org_unit_id as id from page)`)}` : sql``;
+    const counts = options.withCounts ? sql`, ${headCountsCtes(sql`(select org_unit_id as id from page)`, options.asOf)}` : sql``;
     const found = await rows(
       this.em,
       sql<DescendantDto & { found: boolean; total_rows: number; sort_key: string[] | null }>`with recursive ${atInstantCte(options.at)},
@@ -217,7 +214,7 @@ export class OrgHierarchyRepository {
       this.em,
       sql<HeadCounts & { org_unit_id: string }>`with recursive ${atInstantCte(at)}, ${sql.raw(INACTIVE_UNITS_CTE)},
         wanted(id) as (select unnest(${[...ids]}::uuid[])),
-        ${headCountsCtes(sql`wanted`)}
+        ${headCountsCtes(sql`wanted`, asOf)}
       select w.id as org_unit_id, ${COUNT_COLUMNS} from wanted w left join head_counts hc on hc.org_unit_id = w.id`,
       asOf,
     );

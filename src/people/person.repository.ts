@@ -12,6 +12,7 @@ import { PersonSchema, type Person } from './person.entity.js';
 import type { PersonDto, PersonInLineDto } from './dto/person.dto.js';
 import type { RelatedEntity } from '../common/errors/problem.js';
 import { isoSql } from '../org-chart/tree.sql.js';
+import { inactivePeopleSql, openAtSql } from '../org-chart/history.sql.js';
 
 /** Sort fields whose column may be null (the keyset of a cursor places nulls as ORDER BY does). */
 const NULLABLE_SORT_FIELDS: ReadonlySet<PersonSortField> = new Set<PersonSortField>(['displayName', 'validFrom', 'validTo']);
@@ -97,40 +98,8 @@ function asOfTotal(at: Date | undefined, asOf: Date): Sql {
   return sql`${unfilteredTotal(at, 'only person')}
     - (select count(*) from only person p where p.sys_since > ${asOf} and p.sys_from > ${asOf} and ${active('p')})
     - (select count(*) from person_history h join only person p on p.id = h.id
-        where ${openAt('h', asOf)} and p.sys_since <= ${asOf} and ${active('p')})
-    + (select count(*) from person_history h where ${openAt('h', asOf)} and ${active('h')})`;
-}
-
-/** Ids of the people not active at `at`: the two partial indexes on valid_to and valid_from (index-only). */
-function inactivePeople(at: Date): Sql {
-  return sql`select pe.id from person pe where pe.valid_to is not null and pe.valid_to <= ${at}
-    union
-    select pe.id from person pe where pe.valid_from is not null and pe.valid_from > ${at}`;
-}
-
-/** A past version of the person row `h` (person_history) was the one recorded at `asOf`. */
-function openAt(h: string, asOf: Date): Sql {
-  return sql`${sql.raw(h)}.sys_from <= ${asOf} and coalesce(${sql.raw(h)}.sys_to, 'infinity'::timestamptz) > ${asOf}`;
-}
-
-/**
- * Ids of the people not active at `at` as recorded at `asOf`, without reading each live row for its
- * `sys_from`: the inactive live rows (index-only, as {@link inactivePeople}) but those whose version of
- * then is not the live one (inserted after `asOf`, or with a past version open at `asOf`: updated
- * since), and the past versions open at `asOf` that are inactive. For a recent instant every part is
- * a short index range (Migration20261201130000_person_sys_since explains the two sets). The tables are
- * named `only person` and `person_history`, which the as-of rewrite leaves as they are.
- */
-function inactivePeopleAsOf(at: Date, asOf: Date): Sql {
-  return sql`(select pe.id from only person pe where pe.valid_to is not null and pe.valid_to <= ${at}
-      union
-      select pe.id from only person pe where pe.valid_from is not null and pe.valid_from > ${at}
-      except
-      select pe.id from only person pe where pe.sys_since > ${asOf}
-      except
-      select h.id from person_history h where ${openAt('h', asOf)})
-    union
-    select h.id from person_history h where ${openAt('h', asOf)} and not (${activeAt('h', at)})`;
+        where ${openAtSql('h', asOf)} and p.sys_since <= ${asOf} and ${active('p')})
+    + (select count(*) from person_history h where ${openAtSql('h', asOf)} and ${active('h')})`;
 }
 
 /**
@@ -143,7 +112,7 @@ function inactivePeopleAsOf(at: Date, asOf: Date): Sql {
  * versions are the short index range of those open at `asOf`, sorted.
  */
 function versionsAt(asOf: Date, branch: (table: Sql) => Sql): Sql {
-  return sql`${branch(sql`only person`)} union all ${branch(sql`(select * from person_history h where ${openAt('h', asOf)})`)}`;
+  return sql`${branch(sql`only person`)} union all ${branch(sql`(select * from person_history h where ${openAtSql('h', asOf)})`)}`;
 }
 
 /**
@@ -165,7 +134,7 @@ function asOfPageIds(asOf: Date, where: Sql[], sort: SortTerm<PersonSortField>[]
   // `is not false` (sys_since is never null: the same rows) keeps that test a filter of the walk: as a
   // plain range it let a generic plan read every person through person_sys_since_idx and sort them.
   const live = [...where, sql`(p.sys_since <= ${asOf}) is not false`, sql`not exists (select from open_then o where o.id = p.id)`];
-  return sql`with open_then as materialized (select h.* from person_history h where ${openAt('h', asOf)})
+  return sql`with open_then as materialized (select h.* from person_history h where ${openAtSql('h', asOf)})
     select k.id from (
       (select ${keys} from only person p ${whereSql(live)} order by ${order} limit ${end})
       union all
@@ -384,7 +353,7 @@ export class PersonRepository {
       );
     }
     const inRange = sql`(select count(*) from reporting_line l where ${depth('l')})`;
-    const inactive = options.asOf === undefined ? inactivePeople(options.at) : inactivePeopleAsOf(options.at, options.asOf);
+    const inactive = inactivePeopleSql(sql`${options.at}`, options.asOf);
     // Without history: one index-only pass over the range, each report looked up in the hashed set of
     // the few inactive people (3,030 of 100,000), rather than a join of every report to its person.
     const total = options.history

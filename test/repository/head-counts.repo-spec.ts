@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { OrgHierarchyRepository } from '../../src/org-hierarchy/org-hierarchy.repository.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { instant } from '../support/as-of.js';
 
 /**
  * Head counts (contract section 11) against an oracle: random forests of units, people, roles and
@@ -130,7 +131,7 @@ describe('head counts on PostgreSQL against an oracle', () => {
     return unitIds;
   }
 
-  it('counts exactly what the contract says, for every unit, through headCounts and descendants', async () => {
+  it('counts exactly what the contract says, for every unit, through headCounts and descendants, now and as of an instant', async () => {
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
         const now = Date.now();
@@ -147,6 +148,15 @@ describe('head counts on PostgreSQL against an oracle', () => {
           const i = ids.indexOf(row.org_unit_id);
           expect([row.org_unit_id, row.head_count, row.total_head_count]).toEqual([row.org_unit_id, expected[i].head, expected[i].total]);
         }
+        // As recorded at an instant, after every person's validity changed (the ended start, the others
+        // end): the counts of then, from the history (inactivePeopleSql as of the instant).
+        const then = new Date(await instant());
+        await t.sql(
+          `update person set valid_from = null,
+                             valid_to = case when valid_to is null then now() - interval '1 hour' end`,
+        );
+        const past = await inContext(() => hierarchy.headCounts(ids, then, then));
+        expect(ids.map((id) => past.get(id))).toEqual(expected.map((e) => ({ head_count: e.head, total_head_count: e.total })));
       }),
       { numRuns: 40, seed: 1311 },
     );
