@@ -599,9 +599,9 @@ async function main(): Promise<number> {
 
     // The logger does all its work (level checks, serializers, redaction, JSON); only the sink differs
     // from production's stdout: a synchronous file write, as pino's default destination is.
+    // createApp prepares the database as the server does (prepareData applied the migrations: none pending).
     app = await createApp(config, db.url, { logDestination: pino.destination({ dest: options.logFile, sync: true }) });
     const orm = app.get(MikroORM);
-    await prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: false } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpAdapter().getInstance().server.address();
     if (address === null || typeof address === 'string') throw new Error('the application did not report its TCP port');

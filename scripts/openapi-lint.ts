@@ -8,13 +8,14 @@ import { loadConfig } from '../src/config/app-config.js';
 
 /**
  * Lints the OpenAPI document the application serves at /docs-json with Spectral (.spectral.yaml:
- * spectral:oas plus the OWASP API Security ruleset). No database is needed: the ORM connects lazily
- * and the document is read in-process, so this runs in `npm run check` anywhere.
+ * spectral:oas plus the OWASP API Security ruleset). No database is needed: the application is built
+ * for its document only (never connected, never initialised) and the document is read in-process,
+ * so this runs in `npm run check` anywhere.
  */
 const UNUSED_DATABASE = 'postgresql://openapi:unused@127.0.0.1:9/unused';
 
 async function servedDocument(): Promise<string> {
-  const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: UNUSED_DATABASE }), UNUSED_DATABASE);
+  const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: UNUSED_DATABASE }), UNUSED_DATABASE, { documentOnly: true });
   try {
     const res = await app.inject({ method: 'GET', url: '/docs-json' });
     if (res.statusCode !== 200) throw new Error(`GET /docs-json answered ${res.statusCode}`);

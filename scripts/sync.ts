@@ -19,12 +19,12 @@ import { flattenValidationErrors } from '../src/common/validation/validation.js'
 import type { AppConfig } from '../src/config/app-config.js';
 import { ConfigModule } from '../src/config/config.module.js';
 import { openDatabaseTarget } from '../src/database/database-target.js';
-import { describeDatabaseUrl, prepareDatabase } from '../src/database/prepare.js';
+import { describeDatabaseUrl } from '../src/database/prepare.js';
 import { cliOrmConfig } from '../src/entities.js';
 import { SyncJobQueryDto, type SyncJobDto } from '../src/sync/dto/sync.dto.js';
 import { SyncModule } from '../src/sync/sync.module.js';
 import { SyncService } from '../src/sync/sync.service.js';
-import { cliConfig } from './cli-support.js';
+import { cliConfig, openPreparedOrm } from './cli-support.js';
 
 const USAGE = `Usage: npm run sync -- --file people.csv [--dry-run] [--mode upsert|snapshot] [--max-changes N] [--project UUID]
 Submits a bulk sync job and follows it to the end.
@@ -161,12 +161,16 @@ async function viaDatabase(submission: Submission): Promise<number> {
   const config = cliConfig();
   const target = await openDatabaseTarget(config).catch((error: Error) => usage(error.message));
   try {
+    // The database first (pending migrations applied), on a connection of its own: Nest initialises
+    // an application context as it creates it, which starts the sync worker (docs/decisions.md, "Boot order").
+    const prepared = await openPreparedOrm(config, target.url, true).catch(async (error: Error) => {
+      await target.close().catch(() => undefined);
+      return usage(error.message);
+    });
+    await prepared.close(true);
     const app = await NestFactory.createApplicationContext(SyncCommandModule.forRoot(config, target.url), { logger: false });
     try {
       const orm = app.get(MikroORM);
-      await prepareDatabase(orm, { ...config, database: { ...config.database, migrateOnStart: true } }).catch((error: Error) =>
-        usage(`cannot use the database at ${describeDatabaseUrl(target.url)}: ${error.message.split('\n')[0]}`),
-      );
       const sync = app.get(SyncService);
       const inContext = <T>(work: () => Promise<T>) => RequestContext.create(orm.em, work);
       const query = queryOf(submission.options);

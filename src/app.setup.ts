@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { runInRequestContext } from './database/request-context.js';
+import { DatabaseNotReadyError, prepareDatabase } from './database/prepare.js';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { completeDocument } from './common/openapi/complete-document.js';
@@ -60,15 +61,34 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+export interface CreateAppOptions {
+  /** Where the logs go (standard output by default). */
+  logDestination?: DestinationStream;
+  /**
+   * Runs on the prepared (migrated) database before the modules are initialised, so before any
+   * worker starts: the e2e tests empty their tables here.
+   */
+  beforeInit?: (orm: MikroORM) => Promise<void>;
+  /**
+   * For the OpenAPI document only (scripts/openapi-lint.ts, the tests' reference document): the
+   * database is never touched and the modules are not initialised, so no worker starts. Such an
+   * application serves GET /docs-json through `app.inject` and must not be started with listen().
+   */
+  documentOnly?: boolean;
+}
+
 /**
  * Builds the whole application exactly as production runs it; main.ts and every e2e test use this,
- * so tests exercise the real adapter, hooks, filters, pipes and docs.
+ * so tests exercise the real adapter, hooks, filters, pipes and docs. In this order (docs/decisions.md,
+ * "Boot order"): the Nest container is built (providers constructed, no lifecycle hook run), then
+ * the database is prepared (connection checked, pending migrations applied, or the start refused
+ * when DB_MIGRATE_ON_START=false and some are pending), and only then are the modules initialised,
+ * which starts their workers (sync, webhook dispatch, token listener, retention timers): no worker
+ * ever meets a schema that is not migrated. When the database cannot be used, the application is
+ * closed (its pool released) and a {@link DatabaseNotReadyError} thrown; any other failure to start
+ * closes it too.
  */
-export async function createApp(
-  config: AppConfig,
-  databaseUrl: string,
-  options: { logDestination?: DestinationStream } = {},
-): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = createLogger(config, options.logDestination);
   const filter = new ProblemDetailsFilter(config);
   const adapter = new FastifyAdapter({
@@ -230,8 +250,23 @@ export async function createApp(
   documentScim(document);
   documentSyncBody(document as never, config.sync.bodyLimitBytes);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  if (options.documentOnly) return app;
 
-  await app.init();
-  await fastify.ready();
+  // Before app.init(): the MikroORM instance exists (NestFactory.create built the container), but no
+  // module's init or bootstrap hook has run, so no worker has started yet.
+  try {
+    await prepareDatabase(app.get(MikroORM), config);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw new DatabaseNotReadyError(databaseUrl, error);
+  }
+  try {
+    await options.beforeInit?.(app.get(MikroORM));
+    await app.init();
+    await fastify.ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
-import { describeDatabaseUrl, plaintextDatabaseWarning, prepareDatabase } from './database/prepare.js';
+import { describeDatabaseUrl, plaintextDatabaseWarning } from './database/prepare.js';
 import { BootstrapDeliveryError, deliverBootstrapToken } from './tokens/bootstrap-token.js';
 import { TokensService } from './tokens/tokens.service.js';
 
@@ -34,15 +35,23 @@ async function main(): Promise<void> {
   }
   const url = config.database.url ?? embedded!.url;
 
-  const app = await createApp(config, url);
-  const orm = app.get(MikroORM);
+  let app: NestFastifyApplication;
   try {
-    await prepareDatabase(orm, config);
+    // Checks the connection and applies pending migrations (or refuses to start when
+    // DB_MIGRATE_ON_START=false and some are pending) before the modules start their workers. On
+    // failure it has closed the application; a DatabaseNotReadyError says which database and why.
+    app = await createApp(config, url);
   } catch (error) {
-    await app.close().catch(() => undefined);
-    await embedded?.stop();
-    fail(`cannot use the database at ${describeDatabaseUrl(url)}: ${(error as Error).message.split('\n')[0]}`);
+    await embedded?.stop().catch(() => undefined);
+    fail(error instanceof Error ? error.message : String(error));
   }
+  const orm = app.get(MikroORM);
+  /** A failure after createApp, before listening: close the application and the embedded database, exit 1. */
+  const abort = async (error: unknown): Promise<never> => {
+    await app.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    fail(error instanceof Error ? error.message : String(error));
+  };
 
   // The first-start token: printed to a terminal, else written to an owner-only file; never logged.
   const log = app.getHttpAdapter().getInstance().log;
@@ -52,7 +61,7 @@ async function main(): Promise<void> {
       deliverBootstrapToken(token, { stdout: process.stdout, file, log }),
     );
   } catch (error) {
-    if (!(error instanceof BootstrapDeliveryError)) throw error;
+    if (!(error instanceof BootstrapDeliveryError)) return abort(error);
     log.error(
       { file, error: error.message },
       'no first-start token was created (it could not be written); set BOOTSTRAP_TOKEN_FILE or create one with: npm run token -- create',
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ port: config.http.port, host: config.http.host });
+  await app.listen({ port: config.http.port, host: config.http.host }).catch(abort);
   const plaintext = plaintextDatabaseWarning(url);
   if (plaintext) log.warn(plaintext);
   log.info({ port: config.http.port, database: describeDatabaseUrl(url), embedded: Boolean(embedded) }, 'organigram listening');

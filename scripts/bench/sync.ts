@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from '../../src/app.setup.js';
 import { SiteRole } from '../../src/common/auth/site-roles.js';
 import { loadConfig } from '../../src/config/app-config.js';
-import { prepareDatabase } from '../../src/database/prepare.js';
 import { TokensService } from '../../src/tokens/tokens.service.js';
 import { openBenchDatabase, sqlOn } from './database.js';
 
@@ -23,9 +22,9 @@ export async function runSyncBench(env: NodeJS.ProcessEnv, root: string, count =
   let app: NestFastifyApplication | undefined;
   try {
     const config = loadConfig({ ...env, DATABASE_URL: db.url, LOG_LEVEL: env.LOG_LEVEL ?? 'warn', RATE_LIMIT_ENABLED: 'false' });
+    // Migrates the bench database before the modules start, as the server does.
     app = await createApp(config, db.url);
     const orm = app.get(MikroORM);
-    await prepareDatabase(orm, config);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpAdapter().getInstance().server.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP port');

@@ -1,11 +1,5 @@
 import { ConnectionException } from '@mikro-orm/core';
-import {
-  classifyDatabaseError,
-  isDatabaseUnavailable,
-  isStatementTimeout,
-  isUndefinedTable,
-  violatedConstraint,
-} from './database-errors.js';
+import { classifyDatabaseError, isDatabaseUnavailable, isStatementTimeout, violatedConstraint } from './database-errors.js';
 
 /** An error as the pg driver (code) or MikroORM (sqlState) reports it. */
 function dbError(message: string, fields: Record<string, unknown> = {}): Error {
@@ -92,13 +86,5 @@ describe('isStatementTimeout', () => {
     expect(isStatementTimeout(dbError('canceling statement due to lock timeout', { code: '55P03' }))).toBe(false);
     expect(isStatementTimeout(dbError('connect ECONNREFUSED 127.0.0.1:5432'))).toBe(false);
     expect(isStatementTimeout('statement timeout')).toBe(false);
-  });
-});
-
-describe('isUndefinedTable', () => {
-  it('is true for SQLSTATE 42P01 only', () => {
-    expect(isUndefinedTable(Object.assign(new Error('relation "webhook" does not exist'), { code: '42P01' }))).toBe(true);
-    expect(isUndefinedTable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
-    expect(isUndefinedTable(new Error('relation "webhook" does not exist'))).toBe(false);
   });
 });

@@ -119,8 +119,3 @@ export function violatedConstraint(error: unknown): string | undefined {
 export function isForeignKeyViolation(error: unknown): boolean {
   return classifyDatabaseError(error)?.reason === '23503';
 }
-
-/** True for a statement on a table that does not exist (SQLSTATE 42P01): before the first migrations. */
-export function isUndefinedTable(error: unknown): boolean {
-  return isErrorLike(error) && codeOf(error as unknown as Record<string, unknown>) === '42P01';
-}

@@ -12,8 +12,23 @@ export function describeDatabaseUrl(url: string): string {
 }
 
 /**
+ * A database the process cannot use: unreachable, refusing the login, a migration failing, or
+ * migrations pending with DB_MIGRATE_ON_START=false. One line naming the database (never its
+ * credentials) and the first line of the cause, as the entry points print it.
+ */
+export class DatabaseNotReadyError extends Error {
+  constructor(url: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot use the database at ${describeDatabaseUrl(url)}: ${reason.split('\n')[0]}`, { cause });
+    this.name = 'DatabaseNotReadyError';
+  }
+}
+
+/**
  * MikroORM 7 connects lazily: check the connection now so a bad database stops the start with one
- * line, then apply pending migrations (unless DB_MIGRATE_ON_START=false).
+ * line, then apply pending migrations (unless DB_MIGRATE_ON_START=false). Every entry point runs it
+ * before any module is initialised, so no worker ever starts on a schema that is not migrated
+ * (createApp in app.setup.ts; the CLIs in scripts/cli-support.ts; docs/decisions.md, "Boot order").
  */
 export async function prepareDatabase(orm: Pick<MikroORM, 'connect' | 'checkConnection' | 'migrator'>, config: AppConfig): Promise<void> {
   await connectDatabase(orm);

@@ -243,11 +243,6 @@ export class SyncRepository {
         ${batch.map((b) => b.row.org_unit_code)}::text[], ${batch.map((b) => b.row.org_role_code)}::text[]) as t`);
   }
 
-  async schemaReady(): Promise<boolean> {
-    const [row] = await this.run(sql<{ ready: boolean }>`select to_regclass('sync_job') is not null as ready`);
-    return row.ready;
-  }
-
   /**
    * Marks the job running (one more attempt) unless it has finished or another runner holds it (its
    * advisory lock is taken: a redelivery while the first runner works); undefined then. The lock

@@ -262,11 +262,6 @@ export class SyncService {
     }
   }
 
-  /** Whether the migrations of the sync tables have run (the worker starts only then). */
-  schemaReady(): Promise<boolean> {
-    return this.repository.schemaReady();
-  }
-
   /** A job whose every attempt ended without finishing (process crashes): failed, with that reason. */
   async giveUp(id: string): Promise<void> {
     await inTransaction(this.em, async () => {

@@ -8,8 +8,6 @@ const RETRY_START_MS = 10_000;
 /** The retention of finished jobs runs this long after the start, then every hour, in every instance. */
 const FIRST_TRIM_MS = 60_000;
 const TRIM_INTERVAL_MS = 3_600_000;
-/** How often a new instance looks whether the migrations have run (npm start applies them after init). */
-const SCHEMA_POLL_MS = 1_000;
 
 /**
  * Works the sync queue in every instance (pg-boss hands each job to one worker: `FOR UPDATE SKIP
@@ -63,12 +61,8 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private async start(): Promise<void> {
     if (this.stopped) return;
     try {
-      // Not before the migrations: pg-boss would create its schema while the migration `job_queue`
-      // does, and the start would fail on the duplicate. The sync tables exist once they have run.
-      if (!(await RequestContext.create(this.orm.em, () => this.sync.schemaReady()))) {
-        this.later(SCHEMA_POLL_MS);
-        return;
-      }
+      // The migrations have run (createApp prepares the database before the modules start): the
+      // schema `pgboss` and the sync tables exist.
       await this.jobs.queue(SYNC_DEAD_QUEUE);
       await this.jobs.queue(SYNC_QUEUE, QUEUE_OPTIONS);
       await this.jobs.work<{ jobId: string }>(SYNC_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => {

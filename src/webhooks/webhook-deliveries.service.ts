@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { Job } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { inTransaction } from '../database/transaction.js';
-import { isUndefinedTable } from '../database/database-errors.js';
 import { Jobs } from '../common/jobs/jobs.service.js';
 import { ChangesRepository } from '../changes/changes.repository.js';
 import { ChangesService, toEvent } from '../changes/changes.service.js';
@@ -88,12 +87,7 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.dispatch()
-        .catch((error: Error) => {
-          // Before the first start's migrations have run (the app is initialised before they are
-          // applied), the tables do not exist yet: not worth a warning, the next run finds them.
-          if (isUndefinedTable(error)) this.logger.debug(`webhook dispatch waits for the schema: ${error.message}`);
-          else this.logger.warn(`webhook dispatch failed: ${error.message}`);
-        })
+        .catch((error: Error) => this.logger.warn(`webhook dispatch failed: ${error.message}`))
         .finally(() => {
           this.running = undefined;
           this.schedule(DISPATCH_INTERVAL_MS);

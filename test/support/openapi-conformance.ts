@@ -340,15 +340,15 @@ export const servedDocumentOf = (server: object): OpenApiDocument | undefined =>
 let reference: Promise<OpenApiDocument> | undefined;
 
 /**
- * The document built by createApp without a reachable database (the ORM connects lazily), for
- * requests to an application that did not register its served document.
+ * The document built by createApp without a database (`documentOnly`: never connected, never
+ * initialised), for requests to an application that did not register its served document.
  */
 export function referenceDocument(): Promise<OpenApiDocument> {
   reference ??= (async () => {
     const { createApp } = await import('../../src/app.setup.js');
     const { loadConfig } = await import('../../src/config/app-config.js');
     const url = 'postgresql://openapi:unused@127.0.0.1:9/unused';
-    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }), url);
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }), url, { documentOnly: true });
     try {
       const res = await app.inject({ method: 'GET', url: '/docs-json' });
       return JSON.parse(res.body) as OpenApiDocument;

@@ -76,14 +76,17 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const url = await workerDatabaseUrl();
   const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env, DATABASE_URL: url });
-  const migrator = new MikroORM({ ...ormConfig(config, url), allowGlobalContext: true, logger: () => undefined });
-  try {
-    await migrator.migrator.up();
-    await migrator.em.getConnection().execute(`truncate ${TABLES.join(', ')} cascade`);
-  } finally {
-    await migrator.close(true);
-  }
-  const app = await createApp(config, url, { logDestination: options.logDestination });
+  // createApp migrates the worker's database as the server does; the tables are emptied after the
+  // migrations and before the modules start their workers.
+  const app = await createApp(config, url, {
+    logDestination: options.logDestination,
+    beforeInit: async (orm) => {
+      await orm.em
+        .fork()
+        .getConnection()
+        .execute(`truncate ${TABLES.join(', ')} cascade`);
+    },
+  });
   await registerServedDocument(app);
   const orm = app.get(MikroORM);
   const createToken: TestApp['createToken'] = async (role, options = {}) => {

@@ -45,7 +45,7 @@ export class FaultEnv {
     });
     // A separate pool, named apart, for the spec's own SQL (terminating the app's sessions, snapshots).
     const admin = adminOrm(db.url, 'organigram-fault-admin', config);
-    await admin.migrator.up();
+    // Migrates the fresh database before the modules start, as the server does.
     const app = await createApp(config, db.url);
     // A real listening socket: supertest's per-request ephemeral listen does not hold up under load.
     await app.listen({ port: 0, host: '127.0.0.1' });

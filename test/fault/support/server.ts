@@ -24,6 +24,9 @@ export interface StartedServer {
   exited: Promise<number | null>;
   /** Everything the server wrote so far, standard output and error. */
   output: () => string;
+  /** What it wrote so far to standard output (the JSON log lines) and to standard error, apart. */
+  stdout: () => string;
+  stderr: () => string;
 }
 
 /** One GET on a fresh connection (no keep-alive): the status, or undefined on a network error. */
@@ -54,6 +57,11 @@ export class ServerFixture {
     private readonly main: string,
   ) {}
 
+  /** The fixture's own directory (removed by {@link close}), for files a spec needs beside it. */
+  get directory(): string {
+    return this.dir;
+  }
+
   static async start(name: string): Promise<ServerFixture> {
     const main = await faultBuild();
     const dir = mkdtempSync(join(tmpdir(), `organigram-${name}-`));
@@ -75,41 +83,62 @@ export class ServerFixture {
   async startServer(env: Record<string, string> = {}): Promise<StartedServer> {
     const port = await freePort();
     const file = join(this.dir, 'bootstrap-token');
-    const child = spawn(NODE, [this.main], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: this.db.url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_ENABLED: 'false',
-        BOOTSTRAP_TOKEN_FILE: file,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.server = child;
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    void exited.then(() => {
-      if (this.server === child) this.server = undefined;
-    });
+    const { child, exited, output, stdout, stderr } = this.spawnServer({ PORT: String(port), BOOTSTRAP_TOKEN_FILE: file, ...env });
 
     const start = Date.now();
     const written = () => (existsSync(file) ? TOKEN.exec(readFileSync(file, 'utf8').trim())?.[0] : undefined);
     while (!written()) {
-      if (Date.now() - start > START_TIMEOUT_MS || child.exitCode !== null) throw new Error(`no bootstrap token; output:\n${output}`);
+      if (Date.now() - start > START_TIMEOUT_MS || child.exitCode !== null) throw new Error(`no bootstrap token; output:\n${output()}`);
       await sleep(100);
     }
     while ((await status(port, '/health/ready')) !== 200) {
       if (Date.now() - start > START_TIMEOUT_MS || child.exitCode !== null)
-        throw new Error(`the server did not become ready; output:\n${output}`);
+        throw new Error(`the server did not become ready; output:\n${output()}`);
       await sleep(100);
     }
-    return { port, token: written()!, process: child, exited, output: () => output };
+    return { port, token: written()!, process: child, exited, output, stdout, stderr };
+  }
+
+  /**
+   * Runs the built server as {@link startServer} does (an undefined value in `env` removes that
+   * variable) and waits until it exits by itself: for a start that must fail.
+   */
+  async runUntilExit(env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const { child, exited, closed, stdout, stderr } = this.spawnServer({ PORT: String(await freePort()), ...env });
+    const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+    const code = await exited;
+    clearTimeout(timer);
+    // What it wrote last may still be in the pipes ('close': both ended; bounded, should a child it
+    // left behind hold them open).
+    await Promise.race([closed, sleep(5_000)]);
+    return { code, stdout: stdout(), stderr: stderr() };
+  }
+
+  private spawnServer(env: Record<string, string | undefined>) {
+    const child = spawn(NODE, [this.main], {
+      cwd: ROOT,
+      // Node leaves out the variables whose value is undefined.
+      env: { ...process.env, DATABASE_URL: this.db.url, HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.server = child;
+    let output = '';
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    void exited.then(() => {
+      if (this.server === child) this.server = undefined;
+    });
+    return { child, exited, closed, output: () => output, stdout: () => stdout, stderr: () => stderr };
   }
 
   /** Kills the running server with SIGKILL (no graceful anything) and waits until it has exited. */
