@@ -208,11 +208,6 @@ export const reporting: Dataset<ReportingFixtures> = {
   async seed(sql: Sql): Promise<void> {
     const digits = externalIdDigits();
     await sql('update person set manager_id = null where manager_id is not null');
-    // The update triggers' statements over their transition tables are planned once per session, for
-    // the row count of their first run (none above): a nested loop that rescans a spilled tuple store
-    // per row, quadratic on the 100,000 rows below (over 20 minutes, against 100 s in a fresh session).
-    // DISCARD PLANS makes them plan again for this statement (docs/performance.md, branch logcost2).
-    await sql('discard plans');
     await sql(
       `update person c set manager_id = m.id
          from person m

@@ -371,4 +371,32 @@ describe('Change log and GET /api/v2/changes', () => {
       }),
     ]);
   });
+
+  it('logs a set-based update after a one-row update in the same session: the triggers do not keep a plan for one row', async () => {
+    const functions = await t.sql<{ proname: string; proconfig: string[] | null }>(
+      `select proname, proconfig from pg_proc where proname in ('change_log_person', 'change_log_org_unit', 'change_log_org_role', 'change_log_org_person') order by proname`,
+    );
+    expect(functions).toEqual(
+      ['change_log_org_person', 'change_log_org_role', 'change_log_org_unit', 'change_log_person'].map((proname) => ({
+        proname,
+        proconfig: ['enable_nestloop=off'],
+      })),
+    );
+    await t.sql(`insert into person (id, email, first_name, last_name, manager_id)
+                 select gen_random_uuid(), 'bulk' || g || '@example.com', 'B', 'Ulk', null from generate_series(1, 3000) g`);
+    const [boss] = await t.sql<{ id: string }>(`select id from person where email = 'bulk1@example.com'`);
+    // One statement, so one session: a one-row update plans the triggers' statements, then 3,000 rows
+    // (a new department for everyone, a manager for all but the boss) run with those plans.
+    await t.sql(`do $$ begin
+        update person set department = 'One' where email = 'bulk2@example.com';
+        update person set department = 'All', manager_id = case when email = 'bulk1@example.com' then null else '${boss.id}'::uuid end;
+      end $$`);
+    expect(
+      await t.sql(
+        `select (select count(*)::int from change_event where op = 'update' and entity = 'person') as updates,
+                          (select count(*)::int from reporting_line where ancestor_id = ? and depth = 1) as reports`,
+        [boss.id],
+      ),
+    ).toEqual([{ updates: 3001, reports: 2999 }]);
+  });
 });
