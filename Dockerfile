@@ -40,4 +40,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # node is PID 1 and handles SIGTERM itself (src/main.ts): in-flight requests finish, the pool closes.
-CMD ["node", "dist/src/main.js"]
+# The heap follows the live heap instead of growing to several times it (docs/decisions.md, "Heap flags").
+CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=25", "dist/src/main.js"]

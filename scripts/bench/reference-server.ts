@@ -19,10 +19,10 @@ import pg from 'pg';
 const MAX_PER_PAGE = 1000;
 const DEFAULT_PER_PAGE = 100;
 
-const PERSON_COLUMNS = `id, email, first_name, last_name, display_name, external_id, organization, business, department,
+export const PERSON_COLUMNS = `id, email, first_name, last_name, display_name, external_id, organization, business, department,
   group_name, team, manager_id, valid_from, valid_to, created_at, updated_at`;
 /** The manager's email of the person row `alias` (one primary-key lookup, as the service does per answered row). */
-const MANAGER_EMAIL = (alias: string) => `(select m.email from person m where m.id = ${alias}.manager_id) as manager_email`;
+export const MANAGER_EMAIL = (alias: string) => `(select m.email from person m where m.id = ${alias}.manager_id) as manager_email`;
 
 /**
  * The exact number of people active at $1, as the service counts them: the row count kept by the
@@ -45,7 +45,7 @@ const PERSON_SORTS: Record<string, string> = {
   updatedAt: 'updated_at',
 };
 
-interface PersonRow {
+export interface PersonRow {
   id: string;
   email: string;
   first_name: string;
@@ -65,7 +65,7 @@ interface PersonRow {
   updated_at: Date;
 }
 
-function personJson(p: PersonRow, at: number) {
+export function personJson(p: PersonRow, at: number) {
   return {
     id: p.id,
     email: p.email,
