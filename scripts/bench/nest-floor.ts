@@ -20,7 +20,7 @@ import { MANAGER_EMAIL, PERSON_COLUMNS, personJson, startReferenceServer, type P
  * the token compared in memory), `pipe` (the global `ValidationPipe`: class-transformer and
  * class-validator on an `@IsEmail()` parameter DTO), `log` (pino, Fastify's request logging, to
  * /dev/null). It is measured alternately with the reference in one process, as `--reference` does,
- * on the bench database (seeded by `npm run bench`). docs/performance.md, "The design card's floor".
+ * on the bench database (seeded by `npm run bench`). docs/performance.md, "The design card's floor under (a)".
  */
 
 const LAYERS = ['passport', 'pipe', 'log'] as const;

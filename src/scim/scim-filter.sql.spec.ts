@@ -14,17 +14,17 @@ const compiler = new Kysely<unknown>({
   },
 });
 
-/** The SQL text and parameters of a compiled filter. */
 /**
  * Milliseconds of CPU this thread spent since `started`: how long a parse held the event loop (the
- * bound on hostile inputs: no request holds it for more than 100 ms), not the wall clock, which other processes on a
- * loaded machine stretch.
+ * bound on hostile inputs: no request holds it for more than 100 ms), not the wall clock, which other
+ * processes on a loaded machine stretch.
  */
 function cpuMs(started: NodeJS.CpuUsage): number {
   const used = process.threadCpuUsage(started);
   return (used.user + used.system) / 1000;
 }
 
+/** The SQL text and parameters of a compiled filter. */
 function compiled(filter: string): CompiledQuery {
   return filterSql(filter, USER_ATTRIBUTES).compile(compiler);
 }
