@@ -1,14 +1,28 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy } from 'passport-http-bearer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { TokensService } from './tokens.service.js';
 import { BEARER_STRATEGY } from '../common/auth/auth.constants.js';
+import { ServiceUnavailableError } from '../common/errors/domain-errors.js';
 import type { Principal } from '../common/auth/principal.js';
 import { COMPAT_QUERY_PARAM, presentedToken, type TokenSource } from '../common/auth/token-extraction.js';
 
 let applications = 0;
+
+/**
+ * What a closed application's name maps to in passport's registry: a request that reaches the guard
+ * after the HTTP server closed (its client gave up while it waited, so the server did not wait for
+ * it) is answered 503 like one that reaches the closed pool, not 500 for an unknown strategy. One
+ * instance for every closed application: it holds nothing of theirs.
+ */
+const CLOSED: passport.Strategy = {
+  name: 'closed',
+  authenticate() {
+    this.error(new ServiceUnavailableError('The service is shutting down; retry later.', 1));
+  },
+};
 
 /**
  * passport-http-bearer, fed only what {@link presentedToken} allows: the strategy itself would also read
@@ -20,10 +34,12 @@ let applications = 0;
  * requests only through the change notification instead of at once (two instances in one process
  * is how the e2e tests check revocation across instances). Each application's strategy is
  * registered under a name of its own, {@link strategyName}, which its guard asks for
- * (`BEARER_STRATEGY_NAME`), and is removed from the registry when the application closes.
+ * (`BEARER_STRATEGY_NAME`). Once the application has closed its HTTP server (onApplicationShutdown,
+ * after every module's onModuleDestroy), the name maps to {@link CLOSED} instead: the registry keeps
+ * nothing of a closed application, and a request still on its way is answered 503.
  */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy) implements OnModuleDestroy {
+export class BearerStrategy extends PassportStrategy(Strategy) implements OnApplicationShutdown {
   readonly strategyName = `${BEARER_STRATEGY}#${++applications}`;
 
   constructor(
@@ -43,8 +59,8 @@ export class BearerStrategy extends PassportStrategy(Strategy) implements OnModu
     return { use: () => passport };
   }
 
-  onModuleDestroy(): void {
-    passport.unuse(this.strategyName);
+  onApplicationShutdown(): void {
+    passport.use(this.strategyName, CLOSED);
   }
 
   override authenticate(req: TokenSource, options?: object): void {

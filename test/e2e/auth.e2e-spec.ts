@@ -4,6 +4,7 @@ import { SiteRole } from '../../src/common/auth/site-roles.js';
 import { generateToken } from '../../src/common/auth/token-format.js';
 import { bearer, createTestApp, problem, type TestApp } from '../support/test-app.js';
 import { expectCleanProblem } from '../support/leaks.js';
+import { BearerStrategy } from '../../src/tokens/bearer.strategy.js';
 
 const PEOPLE = '/api/v2/data/people';
 const TOKENS = '/api/v2/tokens';
@@ -281,5 +282,38 @@ describe('Authorization: the site-role matrix (contract section 7)', () => {
         { role: SiteRole.OpseraAdministrator, token_hash: createHash('sha256').update(res.body.token).digest('hex') },
       ]);
     });
+  });
+});
+
+/**
+ * A request still on its way when its application has closed its HTTP server (its client gave up, so
+ * the server did not wait for it) reaches the guard after the bearer strategy was retired: 503 with
+ * Retry-After, like one that reaches the closed pool; it was a 500 for an unknown passport strategy
+ * (the shutdown fault test met it). Another application of the process goes on authenticating.
+ */
+describe('Authentication once the application is shutting down', () => {
+  let closing: TestApp;
+  let other: TestApp;
+
+  // One database: the tokens of the application created last serve both.
+  beforeAll(async () => {
+    closing = await createTestApp();
+    other = await createTestApp();
+  });
+  afterAll(() => Promise.all([closing.close(), other.close()]));
+
+  it('answers 503 with Retry-After once its bearer strategy is retired, and the other application still authenticates', async () => {
+    const viewer = bearer(other.tokens.viewer);
+    expect((await closing.http().get(PEOPLE).set(viewer)).status).toBe(200);
+    closing.app.get(BearerStrategy).onApplicationShutdown();
+
+    const res = await closing.http().get(PEOPLE).set(viewer);
+    expectCleanProblem(res, 503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toEqual(problem(503, 'service-unavailable', { title: 'Service unavailable', instance: PEOPLE }));
+    expect(res.body.detail).toBe('The service is shutting down; retry later.');
+
+    const elsewhere = await other.http().get(PEOPLE).set(viewer);
+    expect(elsewhere.status).toBe(200);
   });
 });

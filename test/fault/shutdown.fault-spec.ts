@@ -127,8 +127,9 @@ describe('Graceful shutdown on SIGTERM', () => {
       const lines = output()
         .split('\n')
         .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { msg?: string; error?: string; err?: { message?: string } });
-      expect(lines.filter((l) => l.msg === 'unhandled error').map((l) => l.err?.message)).toEqual([]);
+        .map((line) => JSON.parse(line) as { msg?: string; error?: string; err?: { message?: string; stack?: string } });
+      // The whole error, stack included, so that a failure here says where it came from.
+      expect(lines.filter((l) => l.msg === 'unhandled error').map((l) => l.err)).toEqual([]);
       reachedClosedPool = lines.filter((l) => l.msg === 'database unavailable' && CLOSED_POOL.includes(l.error ?? '')).length;
     }
     // The case was really exercised: handlers did reach the closed pool, and were answered 503.

@@ -5,6 +5,7 @@ import type { SortTerm } from '../../src/common/pagination/sort.js';
 import type { PersonSortField } from '../../src/people/dto/person.dto.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { instant } from '../support/as-of.js';
+import { SideConnection } from '../support/side-connection.js';
 
 /**
  * The reads of people whose statements take several shapes, against the plain statement that says
@@ -20,20 +21,26 @@ describe('reads of people on PostgreSQL against the plain statement', () => {
   let t: TestApp;
   let orm: MikroORM;
   let people: PersonRepository;
+  /** The seeding's own session, without the application's statement timeout (6,000 inserts with their reporting lines take seconds, and many more on a busy CI machine). */
+  let seed: SideConnection;
   const inContext = <T>(work: () => Promise<T>) => RequestContext.create(orm.em, work);
 
   beforeAll(async () => {
     t = await createTestApp();
     orm = t.app.get(MikroORM);
     people = t.app.get(PersonRepository);
+    seed = SideConnection.open(t);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await seed.close();
+    await t.close();
+  });
 
   const PAST = '2020-01-01T00:00:00.000Z';
   const FUTURE = '2090-01-01T00:00:00.000Z';
 
   async function addPeople(rows: { id: string; manager: string | null; validFrom?: string; validTo?: string }[]) {
-    await t.sql(
+    await seed.sql(
       `insert into person (id, email, first_name, last_name, manager_id, valid_from, valid_to, created_at, updated_at)
        select r.id, r.id || '@example.com', 'F', 'L' || (abs(hashtext(r.id::text)) % 97), r.manager, r.valid_from, r.valid_to, now(), now()
          from jsonb_to_recordset(?::jsonb) as r(id uuid, manager uuid, valid_from timestamptz, valid_to timestamptz)`,
@@ -70,7 +77,7 @@ describe('reads of people on PostgreSQL against the plain statement', () => {
   // A top manager over 60 heads over 6,000 staff (some ended, some not yet started), an instant, then
   // renames, ends, deletes, new people under the top and a head moved under another.
   beforeAll(async () => {
-    await t.sql('truncate person, person_history, reporting_line_history cascade');
+    await seed.sql('truncate person, person_history, reporting_line_history cascade');
     top = randomUUID();
     heads = Array.from({ length: 60 }, () => randomUUID());
     const staff = Array.from({ length: 6000 }, (_, i) => ({
@@ -85,20 +92,23 @@ describe('reads of people on PostgreSQL against the plain statement', () => {
     then = new Date(await instant());
 
     // After the instant: renamed (sorts differently), ended, deleted, new under the top, a head moved under another.
-    await t.sql(`update person set last_name = 'Z' || last_name where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))`, [
-      JSON.stringify(staff.filter((_, i) => i % 13 === 0).map((s) => s.id)),
-    ]);
-    await t.sql(
+    await seed.sql(
+      `update person set last_name = 'Z' || last_name where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))`,
+      [JSON.stringify(staff.filter((_, i) => i % 13 === 0).map((s) => s.id))],
+    );
+    await seed.sql(
       `update person set valid_to = ? where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid)) and valid_from is null`,
       [PAST, JSON.stringify(staff.filter((_, i) => i % 17 === 0).map((s) => s.id))],
     );
-    await t.sql('delete from person where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))', [
+    await seed.sql('delete from person where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))', [
       JSON.stringify(staff.slice(1, 6).map((s) => s.id)),
     ]);
     await addPeople(Array.from({ length: 50 }, () => ({ id: randomUUID(), manager: top })));
-    await t.sql('update person set manager_id = ? where id = ?', [heads[1], heads[0]]);
+    await seed.sql('update person set manager_id = ? where id = ?', [heads[1], heads[0]]);
     now = new Date(await instant());
-    expect(await t.sql('select count(*)::int as n from reporting_line where ancestor_id = ? and depth >= 1', [top])).toEqual([{ n: 6105 }]);
+    expect(await seed.sql('select count(*)::int as n from reporting_line where ancestor_id = ? and depth >= 1', [top])).toEqual([
+      { n: 6105 },
+    ]);
   }, 60_000);
 
   const sorts: [SortTerm<PersonSortField>[], string][] = [

@@ -40,7 +40,7 @@ export class SideConnection {
   }
 
   /** Takes ACCESS EXCLUSIVE on `table` in a transaction and keeps it until release(). */
-  lock(table: 'person' | 'org_unit' | 'org_role' | 'org_person'): Promise<HeldLock> {
+  lock(table: 'person' | 'org_unit' | 'org_role' | 'org_person' | 'sync_person'): Promise<HeldLock> {
     return this.hold(`lock table ${table} in access exclusive mode`);
   }
 
