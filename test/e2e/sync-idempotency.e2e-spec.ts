@@ -2,6 +2,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, createTestApp, problem, UUID, type TestApp } from '../support/test-app.js';
+import { noSyncJobUnsettled, syncJobSettled } from '../support/sync-jobs.js';
 
 /**
  * Contract 10.4 on `POST /api/v2/sync/jobs`: the body is streamed to the service, so the request is
@@ -49,24 +50,9 @@ describe('Idempotency-Key on sync jobs', () => {
 
   // A job queued by a test runs on after its answer: each test ends when every job has, so that no job
   // holds its locks on the four tables when the next test empties them (a deadlock in CI, once).
-  afterEach(async () => {
-    for (let i = 0; i < 1200; i++) {
-      const [row] = await t.sql<{ n: number }>(`select count(*)::int as n from sync_job where status in ('queued', 'running')`);
-      if (row.n === 0) return;
-      await sleep(50);
-    }
-    throw new Error('a sync job did not finish');
-  });
+  afterEach(() => noSyncJobUnsettled(t));
 
-  /** Waits until the job has finished. */
-  async function finished(id: string): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      const [row] = await t.sql<{ status: string }>('select status from sync_job where id = ?', [id]);
-      if (!['queued', 'running'].includes(row.status)) return;
-      await sleep(50);
-    }
-    throw new Error(`job ${id} did not finish`);
-  }
+  const finished = (id: string) => syncJobSettled(t, id);
 
   describe.each(KINDS)('$kind', ({ type, body, other }) => {
     it('a repeat answers the first answer (202, body, Location) with Idempotent-Replayed and queues no second job', async () => {

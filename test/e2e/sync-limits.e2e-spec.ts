@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, createTestApp, problem, type TestApp } from '../support/test-app.js';
 import { SideConnection } from '../support/side-connection.js';
+import { syncJobSettled } from '../support/sync-jobs.js';
 
 /** SYNC_BODY_LIMIT_BYTES (contract section 12): its own app, with a small limit. */
 describe('Bulk sync body limit', () => {
@@ -77,14 +78,6 @@ describe('Bulk sync upload slower to stage than REQUEST_TIMEOUT_MS', () => {
     // The job runs on after the answer: wait for its end, so that no statement of it still holds its
     // locks on the test database when the app is closed and the next test file empties the tables
     // (it did once in CI: that file's truncate met a deadlock, then a lock timeout).
-    const end = Date.now() + 150_000;
-    let status: string;
-    do {
-      await sleep(250);
-      const poll = await quick.http().get(`/api/v2/sync/jobs/${res.body.id}`).set(bearer(quick.tokens.admin));
-      expect(poll.status).toBe(200);
-      status = poll.body.status as string;
-    } while (['queued', 'running'].includes(status) && Date.now() < end);
-    expect(status).toBe('succeeded');
+    expect(await syncJobSettled(quick, res.body.id as string)).toMatchObject({ status: 'succeeded' });
   }, 300_000);
 });

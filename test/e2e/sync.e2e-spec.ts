@@ -1,4 +1,5 @@
 import { createTestApp, bearer, ISO, UUID, problem, type TestApp } from '../support/test-app.js';
+import { syncJobSettled } from '../support/sync-jobs.js';
 
 /** Contract section 12: bulk sync jobs. */
 describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
@@ -26,22 +27,7 @@ describe('Bulk sync (POST /api/v2/sync/jobs)', () => {
     return res.body as { id: string };
   }
 
-  /** Polls the job until it has finished; returns its status body. */
-  async function finished(id: string, ms = 20_000): Promise<Record<string, unknown>> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const res = await t.http().get(`/api/v2/sync/jobs/${id}`).set(admin());
-      expect(res.status).toBe(200);
-      if (!['queued', 'running'].includes(res.body.status as string)) return res.body as Record<string, unknown>;
-      if (Date.now() > end) {
-        const activity = await t.sql(
-          `select state, wait_event_type, wait_event, now() - query_start as d, left(query, 300) as q from pg_stat_activity where state <> 'idle' and pid <> pg_backend_pid()`,
-        );
-        throw new Error(`job ${id} still ${JSON.stringify(res.body)} ${JSON.stringify(activity)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const finished = (id: string, ms?: number) => syncJobSettled(t, id, ms);
 
   async function changes(id: string, query = '') {
     const res = await t.http().get(`/api/v2/sync/jobs/${id}/changes${query}`).set(admin());

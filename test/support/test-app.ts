@@ -70,6 +70,25 @@ async function workerDatabaseUrl(): Promise<string> {
   return url.toString();
 }
 
+/**
+ * Waits (at most a minute) until no other session of the worker's database is inside a statement or
+ * a transaction. A test file's app closes its pool when the file ends, but a statement it had started
+ * (a sync job applying, a webhook delivery) runs on until it ends, holding its locks: the next file's
+ * truncate would wait behind it past its lock timeout, or deadlock. Past the minute the truncate
+ * goes ahead and says for itself what it met.
+ */
+async function earlierSessionsSettled(connection: ReturnType<MikroORM['em']['getConnection']>): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    const [row] = await connection.execute<{ n: number }[]>(
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and state <> 'idle'`,
+    );
+    if (row.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function createTestApp(
   env: Record<string, string> = {},
   options: { logDestination?: DestinationStream } = {},
@@ -81,10 +100,9 @@ export async function createTestApp(
   const app = await createApp(config, url, {
     logDestination: options.logDestination,
     beforeInit: async (orm) => {
-      await orm.em
-        .fork()
-        .getConnection()
-        .execute(`truncate ${TABLES.join(', ')} cascade`);
+      const connection = orm.em.fork().getConnection();
+      await earlierSessionsSettled(connection);
+      await connection.execute(`truncate ${TABLES.join(', ')} cascade`);
     },
   });
   await registerServedDocument(app);
