@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy } from 'passport-http-bearer';
@@ -14,12 +14,15 @@ let applications = 0;
 /**
  * What a closed application's name maps to in passport's registry: a request that reaches the guard
  * after the HTTP server closed (its client gave up while it waited, so the server did not wait for
- * it) is answered 503 like one that reaches the closed pool, not 500 for an unknown strategy. One
- * instance for every closed application: it holds nothing of theirs.
+ * it) is answered 503 like one that reaches the closed pool, not 500 for an unknown strategy, and
+ * logged at warn. One instance for every closed application: it holds nothing of theirs.
  */
+const closedLog = new Logger('Auth');
 const CLOSED: passport.Strategy = {
   name: 'closed',
-  authenticate() {
+  authenticate(req) {
+    // At warn, as a request that reaches the closed pool is ('database unavailable').
+    closedLog.warn({ msg: 'refused while shutting down', requestId: (req as unknown as { id?: unknown }).id });
     this.error(new ServiceUnavailableError('The service is shutting down; retry later.', 1));
   },
 };

@@ -33,9 +33,6 @@ function getAbandonedAfter(port: number, path: string, token: string, ms: number
 }
 
 /** Contract section 8 / issue: SIGTERM under load finishes what was accepted, refuses the rest, closes sessions. */
-/** What a handler meets when it reaches for a connection after the ORM closed: Kysely's destroyed driver, or the ended pg pool (a prepared read). */
-const CLOSED_POOL = ['driver has already been destroyed', 'Cannot use a pool after calling end on the pool'];
-
 describe('Graceful shutdown on SIGTERM', () => {
   let fixture: ServerFixture;
 
@@ -106,13 +103,15 @@ describe('Graceful shutdown on SIGTERM', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 
-  it('answers requests still queued when their clients gave up with 503 (logged as database unavailable), never a 500', async () => {
+  it('answers requests still queued when their clients gave up with 503 (logged as database unavailable or refused while shutting down), never a 500', async () => {
     // The load generator's timeout closed every connection while the requests waited for one of two
     // pooled connections: the HTTP server, with no connection left, closes at once and the ORM with it;
-    // the handlers still queued then reach for a connection of a closed pool. Whether any handler is
-    // at that point when the pool closes is a race: up to three rounds, until one is.
-    let reachedClosedPool = 0;
-    for (let round = 0; round < 3 && reachedClosedPool === 0; round++) {
+    // the handlers still queued then reach for a connection of a closed pool, or (on a busy machine,
+    // not yet authenticated) the retired bearer strategy. Whether any handler is at that point when
+    // the application closes is a race: up to three rounds, until one is.
+    let reachedClosedApp = 0;
+    let seen: Record<string, number> = {};
+    for (let round = 0; round < 3 && reachedClosedApp === 0; round++) {
       const { port, token, exited, output } = await startServer({
         DB_POOL_MAX: '2',
         DB_ACQUIRE_TIMEOUT_MS: '10000',
@@ -130,9 +129,12 @@ describe('Graceful shutdown on SIGTERM', () => {
         .map((line) => JSON.parse(line) as { msg?: string; error?: string; err?: { message?: string; stack?: string } });
       // The whole error, stack included, so that a failure here says where it came from.
       expect(lines.filter((l) => l.msg === 'unhandled error').map((l) => l.err)).toEqual([]);
-      reachedClosedPool = lines.filter((l) => l.msg === 'database unavailable' && CLOSED_POOL.includes(l.error ?? '')).length;
+      reachedClosedApp = lines.filter((l) => l.msg === 'database unavailable' || l.msg === 'refused while shutting down').length;
+      seen = {};
+      for (const l of lines) seen[`${l.msg} ${l.error ?? ''}`.trim()] = (seen[`${l.msg} ${l.error ?? ''}`.trim()] ?? 0) + 1;
     }
-    // The case was really exercised: handlers did reach the closed pool, and were answered 503.
-    expect(reachedClosedPool).toBeGreaterThan(0);
+    // The case was really exercised: handlers did reach the closed application, and were answered 503
+    // (what the last round logged is shown when they did not).
+    expect({ exercised: reachedClosedApp > 0, seen }).toEqual({ exercised: true, seen: expect.anything() });
   }, 180_000);
 });
