@@ -372,6 +372,37 @@ describe('Change log and GET /api/v2/changes', () => {
     ]);
   });
 
+  // Migration20261202010000_log_cost3 finds the changed fields from the columns, not the documents:
+  // the same answer, the documents' precision and the manager's email included.
+  it('counts as changed exactly what the documents show: a time moved within its millisecond is no change, a new manager is managerId and managerEmail', async () => {
+    const [mia, boss] = ['5a1e0000-0000-4000-8000-000000000002', '5a1e0000-0000-4000-8000-000000000003'];
+    await t.sql(
+      `insert into person (id, email, first_name, last_name, valid_from) values
+                 (?, 'mia@example.com', 'Mia', 'Milli', '2026-01-01T00:00:00.123Z'), (?, 'boss2@example.com', 'Boss', 'Two', null)`,
+      [mia, boss],
+    );
+    const { next } = await drain(t);
+    await t.sql(`update person set valid_from = valid_from + interval '500 microseconds' where id = ?`, [mia]);
+    expect(await drain(t, next)).toEqual({ events: [], next });
+
+    await t.sql(`update person set manager_id = ?, valid_from = valid_from + interval '1 millisecond' where id = ?`, [boss, mia]);
+    const { events } = await drain(t, next);
+    const mias = {
+      ...{ id: mia, email: 'mia@example.com', firstName: 'Mia', lastName: 'Milli', displayName: null, externalId: null },
+      ...{ organization: null, business: null, department: null, group: null, team: null, validTo: null, createdAt: ISO, updatedAt: ISO },
+    };
+    expect(events.map(({ entity, entity_id, op, changed, before, after }) => ({ entity, entity_id, op, changed, before, after }))).toEqual([
+      {
+        entity: 'person',
+        entity_id: mia,
+        op: 'update',
+        changed: ['managerId', 'managerEmail', 'validFrom'],
+        before: { ...mias, managerId: null, managerEmail: null, validFrom: '2026-01-01T00:00:00.123Z' },
+        after: { ...mias, managerId: boss, managerEmail: 'boss2@example.com', validFrom: '2026-01-01T00:00:00.124Z' },
+      },
+    ]);
+  });
+
   it('logs a set-based update after a one-row update in the same session: the triggers do not keep a plan for one row', async () => {
     const functions = await t.sql<{ proname: string; proconfig: string[] | null }>(
       `select proname, proconfig from pg_proc where proname in ('change_log_person', 'change_log_org_unit', 'change_log_org_role', 'change_log_org_person') order by proname`,
