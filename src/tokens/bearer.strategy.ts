@@ -39,7 +39,7 @@ const CLOSED: passport.Strategy = {
  * registered under a name of its own, {@link strategyName}, which its guard asks for
  * (`BEARER_STRATEGY_NAME`). Once the application has closed its HTTP server (onApplicationShutdown,
  * after every module's onModuleDestroy), the name maps to {@link CLOSED} instead: the registry keeps
- * nothing of a closed application, and a request still on its way is answered 503.
+ * only the name of a closed application, and a request still on its way is answered 503.
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy) implements OnApplicationShutdown {
