@@ -214,10 +214,18 @@ function replaceOnce(table: string, from: string, to: string): string {
 
 export class Migration20261202010000_log_cost3 extends Migration {
   override up(): void {
-    this.addSql(`create domain change_entity as text check (value in ('person', 'org-unit', 'org-role', 'org-person'))`);
-    this.addSql(`create domain change_op as text check (value in ('create', 'update', 'historicize', 'delete'))`);
+    // The columns become domains without a check first: text to a domain over text with no constraint
+    // does not rewrite the table (with one, PostgreSQL would rewrite the whole change log under an
+    // exclusive lock). The checks are then added to the domains, which validates the existing rows in
+    // one scan (they all passed the same checks as table constraints).
+    this.addSql('create domain change_entity as text');
+    this.addSql('create domain change_op as text');
     this.addSql('alter table change_event drop constraint change_event_entity_check, drop constraint change_event_op_check');
     this.addSql('alter table change_event alter column entity type change_entity, alter column op type change_op');
+    this.addSql(
+      `alter domain change_entity add constraint change_entity_check check (value in ('person', 'org-unit', 'org-role', 'org-person'))`,
+    );
+    this.addSql(`alter domain change_op add constraint change_op_check check (value in ('create', 'update', 'historicize', 'delete'))`);
     for (const log of LOGS) {
       this.addSql(replaceUpdate(log.table, OLD_END, newUpdate(log)));
       // The create's document (new row) and the delete's (old row).
