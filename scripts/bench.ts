@@ -423,12 +423,12 @@ async function measure(
 }
 
 /**
- * The change-log and history triggers of `table` (migrations change_log and as_of): what issue 11's
+ * The change-log and history triggers of `table` (migrations change_log, as_of and row_update_log; an
+ * update's event and history row come from one row trigger, `<table>_z_history`): what issue 11's
  * point 9 calls the log's write overhead. The ETag version trigger stays (it is not the log).
  */
 const logTriggers = (table: string) => [
   `change_log_${table}_insert`,
-  `change_log_${table}_update`,
   `change_log_${table}_delete`,
   `${table}_z_history`,
   `${table}_z_history_delete`,

@@ -403,16 +403,75 @@ describe('Change log and GET /api/v2/changes', () => {
     ]);
   });
 
-  it('logs a set-based update after a one-row update in the same session: the triggers do not keep a plan for one row', async () => {
+  it('logs each changed row of one update statement with its history row, both managers emails read, nothing for an unchanged row', async () => {
+    const [ann, bob, cid, m1, m2] = [4, 5, 6, 7, 8].map((n) => `5a1e0000-0000-4000-8000-00000000000${n}`);
+    await t.sql(
+      `insert into person (id, email, first_name, last_name) values (?, 'm1@example.com', 'M', 'One'), (?, 'm2@example.com', 'M', 'Two')`,
+      [m1, m2],
+    );
+    await t.sql(
+      `insert into person (id, email, first_name, last_name, manager_id, team) values
+         (?, 'ann@example.com', 'Ann', 'A', ?, 'T'), (?, 'bob@example.com', 'Bob', 'B', ?, 'T'), (?, 'cid@example.com', 'Cid', 'C', ?, 'T')`,
+      [ann, m1, bob, m1, cid, m1],
+    );
+    const { next } = await drain(t);
+    const historyBefore = await t.sql<{ n: number }>(`select count(*)::int as n from person_history`);
+    // One statement: Ann moves to m2, Bob changes team, Cid is written with the values it has.
+    await t.sql(
+      `update person set manager_id = case when id = ? then ?::uuid else manager_id end,
+                         team = case when id = ? then 'U' else team end
+        where id in (?, ?, ?)`,
+      [ann, m2, bob, ann, bob, cid],
+    );
+    const { events } = await drain(t, next);
+    const person = (id: string, email: string, firstName: string, lastName: string) => ({
+      ...{ id, email, firstName, lastName, displayName: null, externalId: null, organization: null, business: null },
+      ...{ department: null, group: null, validFrom: null, validTo: null, createdAt: ISO, updatedAt: ISO },
+    });
+    const anns = person(ann, 'ann@example.com', 'Ann', 'A');
+    const bobs = person(bob, 'bob@example.com', 'Bob', 'B');
+    const m1Fields = { managerId: m1, managerEmail: 'm1@example.com' };
+    expect(
+      events
+        .map(({ entity, entity_id, op, changed, before, after }) => ({ entity, entity_id, op, changed, before, after }))
+        .sort((a, b) => a.entity_id.localeCompare(b.entity_id)),
+    ).toEqual([
+      {
+        ...{ entity: 'person', entity_id: ann, op: 'update', changed: ['managerId', 'managerEmail'] },
+        before: { ...anns, team: 'T', ...m1Fields },
+        after: { ...anns, team: 'T', managerId: m2, managerEmail: 'm2@example.com' },
+      },
+      {
+        ...{ entity: 'person', entity_id: bob, op: 'update', changed: ['team'] },
+        before: { ...bobs, team: 'T', ...m1Fields },
+        after: { ...bobs, team: 'U', ...m1Fields },
+      },
+    ]);
+    // The two events share the statement's transaction (one commit time); the history holds the two past rows only.
+    expect(new Set(events.map((e) => e.at)).size).toBe(1);
+    expect(await t.sql(`select id, team, manager_id from person_history where id in (?, ?, ?) order by email`, [ann, bob, cid])).toEqual([
+      { id: ann, team: 'T', manager_id: m1 },
+      { id: bob, team: 'T', manager_id: m1 },
+    ]);
+    expect(await t.sql<{ n: number }>(`select count(*)::int as n from person_history`)).toEqual([{ n: historyBefore[0].n + 2 }]);
+  });
+
+  it('logs a set-based update after a one-row update in the same session: no trigger keeps a plan for one row', async () => {
+    // An update's event is written per row (no join to plan); the statement-level functions, left with
+    // inserts and deletes that join nothing, no longer need enable_nestloop = off (Migration row_update_log).
     const functions = await t.sql<{ proname: string; proconfig: string[] | null }>(
       `select proname, proconfig from pg_proc where proname in ('change_log_person', 'change_log_org_unit', 'change_log_org_role', 'change_log_org_person') order by proname`,
     );
     expect(functions).toEqual(
       ['change_log_org_person', 'change_log_org_role', 'change_log_org_unit', 'change_log_person'].map((proname) => ({
         proname,
-        proconfig: ['enable_nestloop=off'],
+        proconfig: null,
       })),
     );
+    const updateTriggers = await t.sql(
+      `select tgname from pg_trigger where tgname like 'change_log_%' and (tgtype & 16) <> 0 and not tgisinternal order by tgname`,
+    );
+    expect(updateTriggers).toEqual([]);
     await t.sql(`insert into person (id, email, first_name, last_name, manager_id)
                  select gen_random_uuid(), 'bulk' || g || '@example.com', 'B', 'Ulk', null from generate_series(1, 3000) g`);
     const [boss] = await t.sql<{ id: string }>(`select id from person where email = 'bulk1@example.com'`);
