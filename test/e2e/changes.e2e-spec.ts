@@ -403,7 +403,7 @@ describe('Change log and GET /api/v2/changes', () => {
     ]);
   });
 
-  it('logs each changed row of one update statement with its history row, both managers emails read, nothing for an unchanged row', async () => {
+  it("logs each changed row of one update statement with its history row, both managers' emails read, nothing for an unchanged row", async () => {
     const [ann, bob, cid, m1, m2] = [4, 5, 6, 7, 8].map((n) => `5a1e0000-0000-4000-8000-00000000000${n}`);
     await t.sql(
       `insert into person (id, email, first_name, last_name) values (?, 'm1@example.com', 'M', 'One'), (?, 'm2@example.com', 'M', 'Two')`,
