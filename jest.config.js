@@ -32,7 +32,7 @@ export default {
   // of 104 files reached Node's 4 GB heap limit and aborted (CI, 2026-12-01).
   workerIdleMemoryLimit: '1GB',
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'e2e',

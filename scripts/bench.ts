@@ -22,6 +22,7 @@ import { people, reporting, setPeople } from './bench/people.dataset.js';
 import { scim } from './bench/scim.dataset.js';
 import { startReferenceServer, type ReferenceServer } from './bench/reference-server.js';
 import { formatReport, writeMemoryReport, writeReport, type AsOfRatio, type BenchReport, type DatasetReport } from './bench/report.js';
+import { pairedEstimate } from './bench/paired.js';
 import { runTimed } from './bench/timed.js';
 import { formatMemoryRun, runMemoryRun } from './bench/memory-run.js';
 import { runSyncBench } from './bench/sync.js';
@@ -56,8 +57,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --only TEXT            only the operations whose name contains TEXT (repeatable)
   --reference            also start the reference server (Fastify + pg, scripts/bench/reference-server.ts) and
                          measure it and the service alternately on the operations it answers (only those)
-  --rounds N             with --reference: rounds of service and reference runs per operation (default 1);
-                         rounds of log-on and log-off runs of the change-log overhead writes (at least 2)
+  --rounds N             with --reference: rounds of service and reference runs per operation (default 1, at
+                         most 100); rounds of log-on and log-off runs of the change-log overhead writes (at
+                         least 2; 6 or more for a 95% interval, docs/performance.md: 40 rounds of 3 s)
   --people N             people to seed (default 100000; another count reseeds)
   --log-file PATH        where the service's log lines go (default /dev/null; written as to stdout)
   --memory-run SECONDS   instead of measuring: start the service in a process of its own (node dist/src/main.js),
@@ -145,7 +147,7 @@ function parseOptions(args: string[]): Options {
     timed,
     runs: whole(values.runs, '--runs', 3, 1, 100),
     reference: values.reference,
-    rounds: whole(values.rounds, '--rounds', 1, 1, 20),
+    rounds: whole(values.rounds, '--rounds', 1, 1, 100),
     people: whole(values.people, '--people', 100_000, 1000, 10_000_000),
     logFile: values['log-file'] ?? '/dev/null',
     memoryRun,
@@ -449,8 +451,13 @@ async function setLogTriggers(sql: ReturnType<typeof sqlOn>, tables: readonly st
  * Issue 11, point 9: the same write with the change-log and history triggers enabled, then disabled
  * (on the bench database only, between runs, never under load), in alternated rounds (enabled first
  * in odd rounds), at least two. `measured` is the enabled rounds' median; `logOverhead.ratio` is
- * enabled / disabled throughput. The triggers are enabled again whatever happens.
+ * enabled / disabled throughput of the arms' medians, `logOverhead.paired` the median of each
+ * round's own ratio with its 95% interval (scripts/bench/paired.ts: why; docs/performance.md: how
+ * many rounds). The triggers are enabled again whatever happens.
  */
+/** Seconds of each arm's discarded burn-in run before the first round. */
+const LOG_BURN_IN_SECONDS = 10;
+
 async function measureLogOverhead(
   target: LoadTarget,
   operation: Operation & { logOverhead: { tables: readonly string[] } },
@@ -463,6 +470,15 @@ async function measureLogOverhead(
   const off: Measured[] = [];
   const rounds = Math.max(2, options.rounds);
   try {
+    // Burn-in, discarded: each arm once, off then on (round 1 measures the log-on arm first). Without
+    // it round 1 measured the log-on arm on a cold process and cold caches: 0.58 (update) and 0.63
+    // (create) of the log-off arm in the first 30-round run, the lowest of 30 (docs/performance.md).
+    for (const enabled of [false, true] as const) {
+      if (signal.aborted) break;
+      await setLogTriggers(sql, operation.logOverhead.tables, enabled);
+      const burnIn = { ...options, warmup: 0, duration: LOG_BURN_IN_SECONDS };
+      await measureOn(target, `${operation.name} [log ${enabled ? 'on' : 'off'}, burn-in]`, operation, fixtures, burnIn, signal);
+    }
     for (let round = 1; round <= rounds && !signal.aborted; round++) {
       const order = round % 2 === 1 ? ([true, false] as const) : ([false, true] as const);
       for (const enabled of order) {
@@ -477,6 +493,11 @@ async function measureLogOverhead(
   }
   const onMedian = medianOf(on.map((m) => m.measured));
   const offMedian = medianOf(off.map((m) => m.measured));
+  // on[i] and off[i] are round i + 1's two runs (an interrupted round may have only the first).
+  const roundRatios = off
+    .slice(0, on.length)
+    .map((m, i) => on[i].measured.requestsPerSecond / m.measured.requestsPerSecond)
+    .filter((ratio) => Number.isFinite(ratio));
   const representative = closestTo(on, onMedian);
   const all = [...on, ...off];
   return {
@@ -495,6 +516,8 @@ async function measureLogOverhead(
       ratio: offMedian.requestsPerSecond > 0 ? Math.round((onMedian.requestsPerSecond / offMedian.requestsPerSecond) * 100) / 100 : null,
       referenceOk: off.every((m) => cleanMeasure(operation, m)),
       sameAnswer: null,
+      roundRatios: roundRatios.map((ratio) => Math.round(ratio * 1000) / 1000),
+      paired: pairedEstimate(roundRatios),
     },
   };
 }

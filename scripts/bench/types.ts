@@ -5,6 +5,8 @@
  * operation: an entry in OPERATIONS (operations.ts).
  */
 
+import type { PairedEstimate } from './paired.js';
+
 /** Runs one SQL statement (`?` placeholders) on the bench database and returns its rows. */
 export type Sql = <Row extends object = Record<string, unknown>>(query: string, params?: readonly unknown[]) => Promise<Row[]>;
 
@@ -176,9 +178,18 @@ export interface OperationResult {
   readonly comparison?: Comparison;
   /**
    * For a `logOverhead` operation: the rounds with the change-log and history triggers enabled
-   * (`service`) and disabled (`reference`); `ratio` = enabled / disabled throughput (medians).
+   * (`service`) and disabled (`reference`); `ratio` = enabled / disabled throughput (medians of
+   * each arm); `paired`, the bench's estimate, from each round's own ratio.
    */
-  readonly logOverhead?: Comparison;
+  readonly logOverhead?: LogOverhead;
+}
+
+/** Issue 11 point 9: the log-on and log-off rounds of one write. */
+export interface LogOverhead extends Comparison {
+  /** Each round's log-on req/s / log-off req/s (the two runs of one round ran back to back), in round order. */
+  readonly roundRatios: readonly number[];
+  /** The median of `roundRatios` and its 95% distribution-free interval (scripts/bench/paired.ts). */
+  readonly paired: PairedEstimate | null;
 }
 
 /** Medians over the rounds of one side. */
