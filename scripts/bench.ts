@@ -454,10 +454,10 @@ const LOG_BURN_IN_SECONDS = 10;
  * Issue 11, point 9: the same write with the change-log and history triggers enabled, then disabled
  * (on the bench database only, between runs, never under load), in alternated rounds (enabled first
  * in odd rounds), at least two, after a discarded burn-in of each arm. `measured` is the enabled
- * rounds' median; `logOverhead.ratio` is
- * enabled / disabled throughput of the arms' medians, `logOverhead.paired` the median of each
- * round's own ratio with its 95% interval (scripts/bench/paired.ts: why; docs/performance.md: how
- * many rounds). The triggers are enabled again whatever happens.
+ * rounds' median; `logOverhead.ratio` is enabled / disabled throughput of the arms' medians,
+ * `logOverhead.paired` the median of each round's own ratio with its 95% interval
+ * (scripts/bench/paired.ts: why; docs/performance.md: how many rounds). The triggers are enabled
+ * again whatever happens.
  */
 async function measureLogOverhead(
   target: LoadTarget,
